@@ -1,0 +1,228 @@
+// Package arches describes every target elfsynth knows, as data.
+//
+// One Arch value per target holds what the rest of elfsynth needs to know: how
+// to encode objects for it, how GNU as lays data out on it, which tools and
+// flags build and link for it, and what page sizes its kernel uses. Adding a
+// target is adding a row to the table in table.go.
+package arches
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Endian is a target's byte order.
+type Endian uint8
+
+// Byte orders.
+const (
+	Little Endian = iota
+	Big
+)
+
+func (e Endian) String() string {
+	if e == Big {
+		return "big"
+	}
+	return "little"
+}
+
+// ByteOrder returns the encoding/binary order for e.
+func (e Endian) ByteOrder() binary.ByteOrder {
+	if e == Big {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}
+
+// Linker names one of the linkers elfsynth drives.
+type Linker uint8
+
+// The linkers, in the order reports list them.
+const (
+	BFD Linker = iota
+	Gold
+	LLD
+	Mold
+)
+
+// AllLinkers lists every linker elfsynth knows.
+var AllLinkers = []Linker{BFD, Gold, LLD, Mold}
+
+var linkerNames = [...]string{"bfd", "gold", "lld", "mold"}
+
+func (l Linker) String() string {
+	if int(l) < len(linkerNames) {
+		return linkerNames[l]
+	}
+	return fmt.Sprintf("Linker(%d)", uint8(l))
+}
+
+// ParseLinker returns the linker called name ("bfd", "gold", "lld", "mold").
+func ParseLinker(name string) (Linker, bool) {
+	for i, n := range linkerNames {
+		if n == name {
+			return Linker(i), true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText makes linkers appear by name in JSON.
+func (l Linker) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// Section is a section GNU as writes into every object for a target, even an
+// empty one, with its exact contents.
+type Section struct {
+	Name    string
+	Type    elf.SectionType
+	Flags   elf.SectionFlag
+	Align   uint64
+	EntSize uint64
+	// Data is the section's contents; it is empty for the plain .text,
+	// .data and .bss sections.
+	Data []byte
+}
+
+// Arch is one target.
+type Arch struct {
+	// Name is the user-facing name: "x86_64", "arm64be", ...
+	Name string
+
+	// ELF encoding.
+	Class   elf.Class
+	Endian  Endian
+	Machine elf.Machine
+	// Flags is e_flags as GNU as writes it with AsFlags.
+	Flags uint32
+	// RELA is true where GNU as writes SHT_RELA sections (addends in the
+	// entry), false for SHT_REL (addends in the section contents).
+	RELA bool
+	// MIPS64RInfo selects the MIPS n64 relocation info layout.
+	MIPS64RInfo bool
+
+	// PointerReloc is the relocation GNU as uses for a pointer-sized word.
+	PointerReloc uint32
+	// PointerRelocName is its name, for reports ("R_X86_64_64").
+	PointerRelocName string
+	// PointerDirective is the GNU as directive that emits such a word.
+	PointerDirective string
+
+	// PageSizes are the kernel page sizes, the default first.
+	PageSizes []uint64
+
+	// Tools.
+	Package string   // Debian package with the GNU tools
+	Triple  string   // GNU tool prefix: Triple-as, Triple-ld.bfd
+	AsFlags []string // flags GNU as needs for this target
+	// BfdEmulation is the -m value for GNU ld and gold.
+	BfdEmulation string
+	// LldEmulation is the -m value for lld; empty where lld needs none.
+	LldEmulation string
+	// Linkers lists the linkers that support this target.
+	Linkers []Linker
+
+	// How GNU as lays out data on this target.
+	//
+	// DefaultSections are the sections GNU as writes into every object, in
+	// the order it writes them (.text, .data, .bss, attribute sections...).
+	DefaultSections []Section
+	// SizeRoundsToAlign is true where GNU as rounds each section's size up
+	// to the section's alignment.
+	SizeRoundsToAlign bool
+	// SizeMultiple, when non-zero, is a multiple GNU as rounds every
+	// section's size up to.
+	SizeMultiple uint64
+	// DataMappingSymbol is the local symbol GNU as puts at the start of
+	// data in each section ("$d" on arm64); empty when none.
+	DataMappingSymbol string
+	// SectionTypePrefix is the character before a section type in a GNU as
+	// .section directive: "@" on most targets, "%" where "@" starts a
+	// comment.
+	SectionTypePrefix string
+
+	// KernelBase is the address where the built-in kernel scripts start
+	// text, like the real kernel's link address for this target.
+	KernelBase uint64
+
+	// CodeArch is the golang-asm architecture for `code:` symbols; empty
+	// where elfsynth cannot generate code for this target.
+	CodeArch string
+}
+
+// PointerSize is the size in bytes of a pointer on a.
+func (a *Arch) PointerSize() uint64 {
+	if a.Class == elf.ELFCLASS64 {
+		return 8
+	}
+	return 4
+}
+
+// Bits is 32 or 64.
+func (a *Arch) Bits() int { return int(a.PointerSize() * 8) }
+
+// DefaultPageSize is the first of the kernel page sizes.
+func (a *Arch) DefaultPageSize() uint64 { return a.PageSizes[0] }
+
+// HasPageSize reports whether n is one of a's kernel page sizes.
+func (a *Arch) HasPageSize(n uint64) bool {
+	for _, p := range a.PageSizes {
+		if p == n {
+			return true
+		}
+	}
+	return false
+}
+
+// Supports reports whether linker l can link for a.
+func (a *Arch) Supports(l Linker) bool {
+	for _, x := range a.Linkers {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Tool returns the name of a GNU tool for this target, e.g. Tool("as").
+func (a *Arch) Tool(name string) string { return a.Triple + "-" + name }
+
+// All returns every target, in the table's order.
+func All() []*Arch { return table }
+
+// Lookup returns the target called name.
+func Lookup(name string) (*Arch, error) {
+	for _, a := range table {
+		if a.Name == name {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown arch %q; known: %s", name, strings.Join(Names(), " "))
+}
+
+// Names lists every target's name, in the table's order.
+func Names() []string {
+	names := make([]string, len(table))
+	for i, a := range table {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// Packages lists the Debian packages with GNU tools for every target, sorted
+// and without repeats.
+func Packages() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range table {
+		if a.Package != "" && !seen[a.Package] {
+			seen[a.Package] = true
+			out = append(out, a.Package)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

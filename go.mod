@@ -1,0 +1,3 @@
+module github.com/elfsynth/elfsynth
+
+go 1.26
