@@ -85,6 +85,9 @@ type Section struct {
 	// Data is the section's contents; it is empty for the plain .text,
 	// .data and .bss sections.
 	Data []byte
+	// Trailing is true for a section GNU as writes after the sections the
+	// source declares (attribute sections on several targets).
+	Trailing bool
 }
 
 // Arch is one target.
