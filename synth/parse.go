@@ -1,0 +1,569 @@
+package synth
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// The fields each level of a scenario file knows, in the order messages
+// list them.
+var (
+	scenarioFields = []string{"name", "page_size", "units"}
+	unitFields     = []string{"name", "sections"}
+	sectionFields  = []string{"name", "flags", "type", "align", "symbols"}
+	symbolFields   = []string{"name", "size", "align", "bind", "fill", "points_to", "code"}
+	codeFields     = []string{"address_of"}
+)
+
+// ParseFile reads the scenario file at path; see Parse.
+func ParseFile(path string) (*Scenario, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	return Parse(path, src)
+}
+
+// Parse reads a scenario from YAML or JSON source; file names it in
+// messages. The scenario is validated (see Scenario.Validate). Every error is
+// an *Error placed at the offending line, column and field.
+func Parse(file string, src []byte) (*Scenario, error) {
+	d := &decoder{file: file, at: map[string]Pos{}}
+	body, err := d.document(src)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scenario{File: file}
+	if err := d.scenario(s, body); err != nil {
+		return nil, err
+	}
+	if err := s.validate(d.at); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// decoder walks the YAML syntax tree itself rather than unmarshalling, so
+// that every value keeps its line and column and every oddity is an error.
+type decoder struct {
+	file string
+	// at maps field paths to where their values are, for Validate.
+	at      map[string]Pos
+	symbols int
+}
+
+func (d *decoder) errorf(pos Pos, field, format string, args ...any) *Error {
+	return &Error{File: d.file, Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// document parses src and returns the body of its only document.
+func (d *decoder) document(src []byte) (ast.Node, error) {
+	if len(src) > maxFileBytes {
+		return nil, d.errorf(offsetPos(src, maxFileBytes), "", "file is over %d bytes (1 MiB)", maxFileBytes)
+	}
+	f, err := parseYAML(src)
+	if err != nil {
+		return nil, d.syntaxError(src, err)
+	}
+	if len(f.Docs) > 1 {
+		return nil, d.errorf(docPos(f.Docs[1], src), "", "more than one YAML document; a scenario is one document")
+	}
+	if len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
+		pos := Pos{}
+		if len(src) > 0 {
+			pos = Pos{1, 1} // a file of blanks and comments
+		}
+		return nil, d.errorf(pos, "", "empty scenario: want a mapping with units")
+	}
+	return f.Docs[0].Body, nil
+}
+
+// parseYAML runs the YAML parser, turning a panic in it into an error: bad
+// input must never crash the program.
+func parseYAML(src []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("YAML parser failed: %v", r)
+		}
+	}()
+	// Duplicate keys are checked by the decoder, which can name the field.
+	return parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
+}
+
+func (d *decoder) syntaxError(src []byte, err error) *Error {
+	pos := Pos{}
+	msg := err.Error()
+	if ye, ok := err.(yaml.Error); ok {
+		msg = ye.GetMessage()
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			pos = Pos{tk.Position.Line, tk.Position.Column}
+		}
+	}
+	if pos.Line <= 0 && len(src) > 0 {
+		pos = Pos{1, 1}
+	}
+	return d.errorf(pos, "", "YAML syntax: %s", msg)
+}
+
+func docPos(doc *ast.DocumentNode, src []byte) Pos {
+	if doc.Start != nil && doc.Start.Position != nil {
+		return Pos{doc.Start.Position.Line, doc.Start.Position.Column}
+	}
+	if p := nodePos(doc.Body); p.Line > 0 {
+		return p
+	}
+	return offsetPos(src, len(src))
+}
+
+// offsetPos returns the line and column of byte offset off in src.
+func offsetPos(src []byte, off int) Pos {
+	off = min(off, len(src))
+	line := 1 + strings.Count(string(src[:off]), "\n")
+	col := off - strings.LastIndexByte(string(src[:off]), '\n')
+	return Pos{line, col}
+}
+
+// nodePos returns where a node starts: a block mapping at its first key.
+func nodePos(n ast.Node) Pos {
+	switch n := n.(type) {
+	case nil:
+		return Pos{}
+	case *ast.MappingNode:
+		if !n.IsFlowStyle && len(n.Values) > 0 && n.Values[0].Key != nil {
+			return nodePos(n.Values[0].Key)
+		}
+	case *ast.MappingValueNode:
+		if n.Key != nil {
+			return nodePos(n.Key)
+		}
+	}
+	tk := n.GetToken()
+	if tk == nil || tk.Position == nil {
+		return Pos{}
+	}
+	return Pos{tk.Position.Line, tk.Position.Column}
+}
+
+// plain rejects the YAML features a scenario does not use: anchors and
+// aliases (an alias bomb expands a small file into a huge one), tags and
+// merge keys.
+func (d *decoder) plain(field string, n ast.Node) error {
+	switch n.(type) {
+	case *ast.AnchorNode, *ast.AliasNode:
+		return d.errorf(nodePos(n), field, "YAML anchors and aliases are not supported")
+	case *ast.TagNode:
+		return d.errorf(nodePos(n), field, "YAML tags are not supported")
+	case *ast.MergeKeyNode:
+		return d.errorf(nodePos(n), field, "YAML merge keys (<<) are not supported")
+	}
+	return nil
+}
+
+// kindName names a node's kind for messages.
+func kindName(n ast.Node) string {
+	switch n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.NullNode, nil:
+		return "nothing"
+	case *ast.StringNode, *ast.LiteralNode:
+		return "a string"
+	case *ast.IntegerNode:
+		return "an integer"
+	case *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+		return "a float"
+	case *ast.BoolNode:
+		return "a boolean"
+	}
+	return "a " + strings.ToLower(n.Type().String())
+}
+
+// fieldFunc decodes the value v of the field key, whose path is field.
+type fieldFunc func(key, field string, v ast.Node) error
+
+// mapping decodes a mapping whose keys must be among known, calling set for
+// each entry in source order. It returns the keys seen.
+func (d *decoder) mapping(field string, n ast.Node, known []string, set fieldFunc) (map[string]bool, error) {
+	if err := d.plain(field, n); err != nil {
+		return nil, err
+	}
+	m, ok := n.(*ast.MappingNode)
+	if !ok {
+		return nil, d.errorf(nodePos(n), field, "want a mapping with fields %s, got %s", strings.Join(known, ", "), kindName(n))
+	}
+	d.at[field] = nodePos(m)
+	seen := map[string]Pos{}
+	for _, mv := range m.Values {
+		key, err := d.key(field, mv.Key, known)
+		if err != nil {
+			return nil, err
+		}
+		sub := join(field, key)
+		kpos := nodePos(mv.Key)
+		if first, dup := seen[key]; dup {
+			return nil, d.errorf(kpos, sub, "duplicate field (first at line %d)", first.Line)
+		}
+		seen[key] = kpos
+		if err := d.plain(sub, mv.Value); err != nil {
+			return nil, err
+		}
+		d.at[sub] = nodePos(mv.Value)
+		if err := set(key, sub, mv.Value); err != nil {
+			return nil, err
+		}
+	}
+	keys := map[string]bool{}
+	for k := range seen {
+		keys[k] = true
+	}
+	return keys, nil
+}
+
+// key returns a mapping key's text, which must be one of known.
+func (d *decoder) key(field string, k ast.MapKeyNode, known []string) (string, error) {
+	if err := d.plain(field, k); err != nil {
+		return "", err
+	}
+	s, ok := k.(*ast.StringNode)
+	if !ok {
+		return "", d.errorf(nodePos(k), field, "field name must be a string, got %s (known fields: %s)",
+			kindName(k), strings.Join(known, ", "))
+	}
+	if !slices.Contains(known, s.Value) {
+		return "", d.errorf(nodePos(k), join(field, s.Value), "unknown field %q (known fields: %s)",
+			s.Value, strings.Join(known, ", "))
+	}
+	return s.Value, nil
+}
+
+func join(field, key string) string {
+	if field == "" {
+		return key
+	}
+	return field + "." + key
+}
+
+// require reports the first of names missing from keys.
+func (d *decoder) require(field string, n ast.Node, keys map[string]bool, names ...string) error {
+	for _, name := range names {
+		if !keys[name] {
+			return d.errorf(nodePos(n), field, "missing field %q", name)
+		}
+	}
+	return nil
+}
+
+// list decodes a sequence, calling each for every element in order.
+func (d *decoder) list(field string, n ast.Node, each func(i int, field string, v ast.Node) error) error {
+	seq, ok := n.(*ast.SequenceNode)
+	if !ok {
+		return d.errorf(nodePos(n), field, "want a list, got %s", kindName(n))
+	}
+	for i, v := range seq.Values {
+		sub := fmt.Sprintf("%s[%d]", field, i)
+		if err := d.plain(sub, v); err != nil {
+			return err
+		}
+		d.at[sub] = nodePos(v)
+		if err := each(i, sub, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// str decodes a non-empty string. Numbers and booleans are not strings:
+// `name: 1` is an error rather than a silent conversion.
+func (d *decoder) str(field string, n ast.Node) (string, error) {
+	s, ok := n.(*ast.StringNode)
+	if !ok {
+		return "", d.errorf(nodePos(n), field, "want a string, got %s (quote it if it is a name)", kindName(n))
+	}
+	if s.Value == "" {
+		return "", d.errorf(nodePos(n), field, "empty value; leave the field out for the default")
+	}
+	return s.Value, nil
+}
+
+// numText returns the text of a number written as an integer or a string.
+func (d *decoder) numText(field string, n ast.Node, want string) (string, error) {
+	switch n := n.(type) {
+	case *ast.IntegerNode:
+		if n.Token != nil {
+			return n.Token.Value, nil
+		}
+	case *ast.StringNode:
+		return n.Value, nil
+	}
+	return "", d.errorf(nodePos(n), field, "want %s, got %s", want, kindName(n))
+}
+
+func (d *decoder) scenario(s *Scenario, n ast.Node) error {
+	d.at[""] = nodePos(n)
+	keys, err := d.mapping("", n, scenarioFields, func(key, field string, v ast.Node) error {
+		var err error
+		switch key {
+		case "name":
+			s.Name, err = d.str(field, v)
+		case "page_size":
+			s.PageSize, err = d.pageSize(field, v)
+		case "units":
+			err = d.list(field, v, func(_ int, field string, v ast.Node) error {
+				u, err := d.unit(field, v)
+				s.Units = append(s.Units, u)
+				return err
+			})
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return d.require("", n, keys, "units")
+}
+
+func (d *decoder) pageSize(field string, v ast.Node) (uint64, error) {
+	text, err := d.numText(field, v, "an integer")
+	if err != nil {
+		return 0, err
+	}
+	n, msg := parseUint(text)
+	if msg != "" {
+		return 0, d.errorf(nodePos(v), field, "%q: %s", text, msg)
+	}
+	if n == 0 {
+		return 0, d.errorf(nodePos(v), field, "0 is not a page size; leave the field out for the target's default")
+	}
+	return n, nil
+}
+
+func (d *decoder) unit(field string, n ast.Node) (Unit, error) {
+	u := Unit{Pos: nodePos(n)}
+	keys, err := d.mapping(field, n, unitFields, func(key, field string, v ast.Node) error {
+		var err error
+		switch key {
+		case "name":
+			u.Name, err = d.str(field, v)
+		case "sections":
+			err = d.list(field, v, func(_ int, field string, v ast.Node) error {
+				sec, err := d.section(field, v)
+				u.Sections = append(u.Sections, sec)
+				return err
+			})
+		}
+		return err
+	})
+	if err != nil {
+		return u, err
+	}
+	return u, d.require(field, n, keys, "name", "sections")
+}
+
+func (d *decoder) section(field string, n ast.Node) (Section, error) {
+	sec := Section{Pos: nodePos(n)}
+	keys, err := d.mapping(field, n, sectionFields, func(key, field string, v ast.Node) error {
+		var err error
+		switch key {
+		case "name":
+			sec.Name, err = d.str(field, v)
+		case "flags":
+			sec.Flags, err = d.str(field, v)
+		case "type":
+			sec.Type, err = d.str(field, v)
+		case "align":
+			sec.Align, err = d.amount(field, v, true)
+		case "symbols":
+			err = d.list(field, v, func(_ int, field string, v ast.Node) error {
+				sym, err := d.symbol(field, v)
+				sec.Symbols = append(sec.Symbols, sym)
+				return err
+			})
+		}
+		return err
+	})
+	if err != nil {
+		return sec, err
+	}
+	return sec, d.require(field, n, keys, "name")
+}
+
+func (d *decoder) symbol(field string, n ast.Node) (Symbol, error) {
+	sym := Symbol{Pos: nodePos(n)}
+	if d.symbols++; d.symbols > maxSymbols {
+		return sym, d.errorf(sym.Pos, field, "more than %d symbols", maxSymbols)
+	}
+	keys, err := d.mapping(field, n, symbolFields, func(key, field string, v ast.Node) error {
+		var err error
+		switch key {
+		case "name":
+			sym.Name, err = d.str(field, v)
+		case "size":
+			sym.Size, err = d.amount(field, v, false)
+		case "align":
+			sym.Align, err = d.amount(field, v, true)
+		case "bind":
+			sym.Bind, err = d.str(field, v)
+		case "fill":
+			sym.Fill, err = d.fill(field, v)
+		case "points_to":
+			sym.PointsTo, err = d.ref(field, v)
+		case "code":
+			sym.Code, err = d.code(field, v)
+		}
+		return err
+	})
+	if err != nil {
+		return sym, err
+	}
+	return sym, d.require(field, n, keys, "name")
+}
+
+func (d *decoder) fill(field string, v ast.Node) (byte, error) {
+	text, err := d.numText(field, v, "a byte 0..255")
+	if err != nil {
+		return 0, err
+	}
+	n, msg := parseUint(text)
+	if msg == "" && n > 255 {
+		msg = "out of range 0..255"
+	}
+	if msg != "" {
+		return 0, d.errorf(nodePos(v), field, "%q: %s", text, msg)
+	}
+	return byte(n), nil
+}
+
+func (d *decoder) code(field string, n ast.Node) (*Code, error) {
+	c := &Code{}
+	keys, err := d.mapping(field, n, codeFields, func(_, field string, v ast.Node) error {
+		var err error
+		c.AddressOf, err = d.str(field, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, d.require(field, n, keys, "address_of")
+}
+
+// amount decodes a size or alignment: an integer, 0x hex, `page` or
+// `N*page`. An explicit alignment of zero is an error, since Amount's zero
+// means "left out".
+func (d *decoder) amount(field string, v ast.Node, align bool) (Amount, error) {
+	text, err := d.numText(field, v, "an integer, 0x hex, page or N*page")
+	if err != nil {
+		return Amount{}, err
+	}
+	a, msg := parseAmount(text)
+	if msg == "" && align && a.IsZero() {
+		msg = "0 is not a power of two; leave the field out for the default"
+	}
+	if msg != "" {
+		return Amount{}, d.errorf(nodePos(v), field, "%q: %s", text, msg)
+	}
+	return a, nil
+}
+
+// parseAmount parses "N", "0xN", "page" or "N*page"; on failure it returns
+// a message saying why.
+func parseAmount(text string) (Amount, string) {
+	s := strings.TrimSpace(text)
+	if s == "page" {
+		return Pages(1), ""
+	}
+	if count, ok := strings.CutSuffix(s, "page"); ok {
+		count, ok = strings.CutSuffix(strings.TrimSpace(count), "*")
+		if !ok {
+			return Amount{}, "want N*page"
+		}
+		n, msg := parseUint(count)
+		if msg != "" {
+			return Amount{}, "page count: " + msg
+		}
+		return Pages(n), ""
+	}
+	n, msg := parseUint(s)
+	if msg != "" {
+		return Amount{}, msg + " (want an integer, 0x hex, page or N*page)"
+	}
+	return Bytes(n), ""
+}
+
+// parseUint parses decimal or 0x hex. Leading zeros are refused: YAML 1.1
+// reads 010 as octal 8, YAML 1.2 as 10, and a scenario must not be ambiguous.
+func parseUint(text string) (uint64, string) {
+	s := strings.TrimSpace(text)
+	switch {
+	case s == "":
+		return 0, "empty number"
+	case s[0] == '-':
+		return 0, "must not be negative"
+	case len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		return checkUint(strconv.ParseUint(s[2:], 16, 64))
+	case len(s) > 1 && s[0] == '0':
+		return 0, "leading zero is ambiguous (octal?); write decimal without it or hex with 0x"
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, "not a number"
+		}
+	}
+	return checkUint(strconv.ParseUint(s, 10, 64))
+}
+
+func checkUint(n uint64, err error) (uint64, string) {
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		return 0, "too large"
+	}
+	if err != nil {
+		return 0, "not a number"
+	}
+	return n, ""
+}
+
+// ref decodes points_to: SYMBOL, SYMBOL+N or SYMBOL-N, N decimal or hex.
+func (d *decoder) ref(field string, v ast.Node) (*Ref, error) {
+	text, err := d.str(field, v)
+	if err != nil {
+		return nil, err
+	}
+	r, msg := parseRef(text)
+	if msg != "" {
+		return nil, d.errorf(nodePos(v), field, "%q: %s (want SYMBOL, SYMBOL+N or SYMBOL-N)", text, msg)
+	}
+	return r, nil
+}
+
+func parseRef(text string) (*Ref, string) {
+	i := strings.IndexAny(text, "+-")
+	if i < 0 {
+		return &Ref{Symbol: strings.TrimSpace(text)}, ""
+	}
+	name := strings.TrimSpace(text[:i])
+	if name == "" {
+		return nil, "missing symbol name"
+	}
+	n, msg := parseUint(text[i+1:])
+	if msg != "" {
+		return nil, "offset: " + msg
+	}
+	if text[i] == '-' {
+		if n > 1<<63 {
+			return nil, "offset too large"
+		}
+		return &Ref{Symbol: name, Offset: -int64(n)}, ""
+	}
+	if n >= 1<<63 {
+		return nil, "offset too large"
+	}
+	return &Ref{Symbol: name, Offset: int64(n)}, ""
+}
