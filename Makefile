@@ -1,0 +1,53 @@
+# elfsynth: the two commands a newcomer needs are `make demo` and `make test`.
+# Both install what is missing first (`make toolchains`).
+
+GO       ?= go
+ELFSYNTH := bin/elfsynth
+# Debian packages: the GNU tools of every target (from the arches table), then
+# the other linkers and elfutils.
+PACKAGES  = $(shell $(GO) run ./cmd/elfsynth packages) lld-19 mold elfutils
+FUZZTIME ?= 20s
+
+.PHONY: all build toolchains demo test golden bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(ELFSYNTH) ./cmd/elfsynth
+
+# toolchains installs the missing Debian packages when run as root and prints
+# the apt-get line otherwise.
+toolchains:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "toolchains: all installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "toolchains: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "toolchains: missing; run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi
+
+# demo reproduces the founding case (empty_zero_page padding) on every
+# target, linker and page size.
+demo: toolchains build
+	$(ELFSYNTH) repro zero-page --arch all --linker all --page-size all
+
+test: toolchains
+	$(GO) vet ./...
+	$(GO) test ./...
+
+# golden rewrites golden/testdata from the linkers installed here.
+golden: toolchains
+	$(GO) test ./golden/ -run Golden -update
+
+bench: toolchains build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	$(GO) test ./synth/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./synth/ -run '^$$' -fuzz '^FuzzObjects$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ldrun/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/decode/ -run '^$$' -fuzz '^FuzzAddressComputed$$' -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin
