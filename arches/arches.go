@@ -136,8 +136,9 @@ type Arch struct {
 	// SizeRoundsToAlign is true where GNU as rounds each section's size up
 	// to the section's alignment.
 	SizeRoundsToAlign bool
-	// SizeMultiple, when non-zero, is a multiple GNU as rounds every
-	// section's size up to.
+	// SizeMultiple, when non-zero, caps the rounding GNU as applies to
+	// every section's size: the size is rounded up to min(section
+	// alignment, SizeMultiple) (MIPS: 16). RoundSectionSize applies it.
 	SizeMultiple uint64
 	// DataMappingSymbol is the local symbol GNU as puts at the start of
 	// data in each section ("$d" on arm64); empty when none.
