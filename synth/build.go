@@ -192,19 +192,8 @@ func (p *Plan) buildSection(field string, sec *Section) (*PlannedSection, error)
 		}
 		ps.Align = max(ps.Align, align)
 	}
-	ps.Size = p.roundSize(off, ps.Align)
+	ps.Size = p.Arch.RoundSectionSize(off, ps.Align)
 	return ps, nil
-}
-
-// roundSize applies the target assembler's size rounding.
-func (p *Plan) roundSize(size, align uint64) uint64 {
-	if m := p.Arch.SizeMultiple; m > 0 {
-		size = alignUp(size, m)
-	}
-	if p.Arch.SizeRoundsToAlign {
-		size = alignUp(size, align)
-	}
-	return size
 }
 
 func (p *Plan) buildSymbol(field string, ps *PlannedSection, sym *Symbol) (*PlannedSymbol, error) {
