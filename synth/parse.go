@@ -281,17 +281,24 @@ func (d *decoder) list(field string, n ast.Node, each func(i int, field string, 
 	return nil
 }
 
-// str decodes a non-empty string. Numbers and booleans are not strings:
-// `name: 1` is an error rather than a silent conversion.
-func (d *decoder) str(field string, n ast.Node) (string, error) {
+// name decodes a string. Numbers and booleans are not strings: `name: 1` is
+// an error rather than a silent conversion. Validate checks names further.
+func (d *decoder) name(field string, n ast.Node) (string, error) {
 	s, ok := n.(*ast.StringNode)
 	if !ok {
 		return "", d.errorf(nodePos(n), field, "want a string, got %s (quote it if it is a name)", kindName(n))
 	}
-	if s.Value == "" {
-		return "", d.errorf(nodePos(n), field, "empty value; leave the field out for the default")
-	}
 	return s.Value, nil
+}
+
+// str decodes a non-empty string: in the scenario model an empty flags,
+// type or bind means the default, so writing one out is an error.
+func (d *decoder) str(field string, n ast.Node) (string, error) {
+	s, err := d.name(field, n)
+	if err == nil && s == "" {
+		err = d.errorf(nodePos(n), field, "empty value; leave the field out for the default")
+	}
+	return s, err
 }
 
 // numText returns the text of a number written as an integer or a string.
@@ -313,7 +320,7 @@ func (d *decoder) scenario(s *Scenario, n ast.Node) error {
 		var err error
 		switch key {
 		case "name":
-			s.Name, err = d.str(field, v)
+			s.Name, err = d.name(field, v)
 		case "page_size":
 			s.PageSize, err = d.pageSize(field, v)
 		case "units":
@@ -352,7 +359,7 @@ func (d *decoder) unit(field string, n ast.Node) (Unit, error) {
 		var err error
 		switch key {
 		case "name":
-			u.Name, err = d.str(field, v)
+			u.Name, err = d.name(field, v)
 		case "sections":
 			err = d.list(field, v, func(_ int, field string, v ast.Node) error {
 				sec, err := d.section(field, v)
@@ -374,7 +381,7 @@ func (d *decoder) section(field string, n ast.Node) (Section, error) {
 		var err error
 		switch key {
 		case "name":
-			sec.Name, err = d.str(field, v)
+			sec.Name, err = d.name(field, v)
 		case "flags":
 			sec.Flags, err = d.str(field, v)
 		case "type":
@@ -405,7 +412,7 @@ func (d *decoder) symbol(field string, n ast.Node) (Symbol, error) {
 		var err error
 		switch key {
 		case "name":
-			sym.Name, err = d.str(field, v)
+			sym.Name, err = d.name(field, v)
 		case "size":
 			sym.Size, err = d.amount(field, v, false)
 		case "align":
@@ -446,7 +453,7 @@ func (d *decoder) code(field string, n ast.Node) (*Code, error) {
 	c := &Code{}
 	keys, err := d.mapping(field, n, codeFields, func(_, field string, v ast.Node) error {
 		var err error
-		c.AddressOf, err = d.str(field, v)
+		c.AddressOf, err = d.name(field, v)
 		return err
 	})
 	if err != nil {
@@ -507,7 +514,7 @@ func parseUint(text string) (uint64, string) {
 		return 0, "empty number"
 	case s[0] == '-':
 		return 0, "must not be negative"
-	case len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X"):
+	case strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X"):
 		return checkUint(strconv.ParseUint(s[2:], 16, 64))
 	case len(s) > 1 && s[0] == '0':
 		return 0, "leading zero is ambiguous (octal?); write decimal without it or hex with 0x"
@@ -532,7 +539,7 @@ func checkUint(n uint64, err error) (uint64, string) {
 
 // ref decodes points_to: SYMBOL, SYMBOL+N or SYMBOL-N, N decimal or hex.
 func (d *decoder) ref(field string, v ast.Node) (*Ref, error) {
-	text, err := d.str(field, v)
+	text, err := d.name(field, v)
 	if err != nil {
 		return nil, err
 	}

@@ -77,8 +77,11 @@ func (c *checker) scenario() error {
 			return c.errorf(Pos{}, "name", "%s", msg)
 		}
 	}
-	if p := s.PageSize; p != 0 && (p&(p-1) != 0 || p > largestPageSize) {
-		return c.errorf(Pos{}, "page_size", "%d is not a power of two up to %d (256 KiB, the largest kernel page size)", p, largestPageSize)
+	if p := s.PageSize; p&(p-1) != 0 {
+		return c.errorf(Pos{}, "page_size", "%d is not a power of two", p)
+	}
+	if s.PageSize > largestPageSize {
+		return c.errorf(Pos{}, "page_size", "%d is over 256 KiB, the largest kernel page size of any target", s.PageSize)
 	}
 	if len(s.Units) == 0 {
 		return c.errorf(Pos{}, "units", "no units; a scenario needs at least one")

@@ -1,0 +1,257 @@
+package synth
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// zeroPageYAML is the founding case in the issue's form.
+const zeroPageYAML = `name: zero-page                # optional
+page_size: 4096
+units:
+  - name: mm_init.o
+    sections:
+      - name: .data..ro_after_init
+        flags: aw
+        type: progbits
+        align: 8
+        symbols:
+          - {name: zero_page_pfn, size: 8, align: 8}
+          - {name: empty_zero_page, size: page, align: page}
+          - {name: the_ptr, points_to: empty_zero_page+16}
+      - name: .text.get_zero
+        symbols:
+          - {name: get_zero, code: {address_of: empty_zero_page}}
+  - name: c.o
+    sections:
+      - name: .bss..page_aligned
+        symbols:
+          - name: big
+            size: 0x3000
+            align: "2*page"
+            bind: local
+          - {name: tail, size: "3 * page", bind: weak}
+      - name: .rodata
+        symbols:
+          - {name: ones, size: 16, fill: 0xff}
+          - {name: back, points_to: "ones-0x10", size: 8, align: 0x8}
+`
+
+// zeroPageJSON is the same scenario as JSON.
+const zeroPageJSON = `{
+  "name": "zero-page",
+  "page_size": 4096,
+  "units": [
+    {"name": "mm_init.o", "sections": [
+      {"name": ".data..ro_after_init", "flags": "aw", "type": "progbits", "align": 8, "symbols": [
+        {"name": "zero_page_pfn", "size": 8, "align": 8},
+        {"name": "empty_zero_page", "size": "page", "align": "page"},
+        {"name": "the_ptr", "points_to": "empty_zero_page+16"}]},
+      {"name": ".text.get_zero", "symbols": [
+        {"name": "get_zero", "code": {"address_of": "empty_zero_page"}}]}]},
+    {"name": "c.o", "sections": [
+      {"name": ".bss..page_aligned", "symbols": [
+        {"name": "big", "size": "0x3000", "align": "2*page", "bind": "local"},
+        {"name": "tail", "size": "3 * page", "bind": "weak"}]},
+      {"name": ".rodata", "symbols": [
+        {"name": "ones", "size": 16, "fill": 255},
+        {"name": "back", "points_to": "ones-0x10", "size": 8, "align": "0x8"}]}]}
+  ]
+}`
+
+func zeroPageWant(file string) *Scenario {
+	return &Scenario{
+		Name: "zero-page", PageSize: 4096, File: file,
+		Units: []Unit{
+			{Name: "mm_init.o", Sections: []Section{
+				{Name: ".data..ro_after_init", Flags: "aw", Type: "progbits", Align: Bytes(8), Symbols: []Symbol{
+					{Name: "zero_page_pfn", Size: Bytes(8), Align: Bytes(8)},
+					{Name: "empty_zero_page", Size: Pages(1), Align: Pages(1)},
+					{Name: "the_ptr", PointsTo: &Ref{Symbol: "empty_zero_page", Offset: 16}},
+				}},
+				{Name: ".text.get_zero", Symbols: []Symbol{
+					{Name: "get_zero", Code: &Code{AddressOf: "empty_zero_page"}},
+				}},
+			}},
+			{Name: "c.o", Sections: []Section{
+				{Name: ".bss..page_aligned", Symbols: []Symbol{
+					{Name: "big", Size: Bytes(0x3000), Align: Pages(2), Bind: "local"},
+					{Name: "tail", Size: Pages(3), Bind: "weak"},
+				}},
+				{Name: ".rodata", Symbols: []Symbol{
+					{Name: "ones", Size: Bytes(16), Fill: 0xff},
+					{Name: "back", Size: Bytes(8), Align: Bytes(8), PointsTo: &Ref{Symbol: "ones", Offset: -16}},
+				}},
+			}},
+		},
+	}
+}
+
+// withoutPos returns a copy of s with every Pos zeroed.
+func withoutPos(s *Scenario) *Scenario {
+	c := *s
+	c.Units = nil
+	for _, u := range s.Units {
+		u.Pos = Pos{}
+		secs := u.Sections
+		u.Sections = nil
+		for _, sec := range secs {
+			sec.Pos = Pos{}
+			syms := sec.Symbols
+			sec.Symbols = nil
+			for _, sym := range syms {
+				sym.Pos = Pos{}
+				sec.Symbols = append(sec.Symbols, sym)
+			}
+			u.Sections = append(u.Sections, sec)
+		}
+		c.Units = append(c.Units, u)
+	}
+	return &c
+}
+
+func TestParseGood(t *testing.T) {
+	for _, tc := range []struct{ file, src string }{
+		{"zero.yaml", zeroPageYAML},
+		{"zero.json", zeroPageJSON},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			s, err := Parse(tc.file, []byte(tc.src))
+			require.NoError(t, err)
+			assert.Equal(t, zeroPageWant(tc.file), withoutPos(s))
+			require.NoError(t, s.Validate())
+		})
+	}
+}
+
+func TestParsePositions(t *testing.T) {
+	s, err := Parse("zero.yaml", []byte(zeroPageYAML))
+	require.NoError(t, err)
+	assert.Equal(t, Pos{4, 5}, s.Units[0].Pos)
+	assert.Equal(t, Pos{6, 9}, s.Units[0].Sections[0].Pos)
+	assert.Equal(t, Pos{11, 13}, s.Units[0].Sections[0].Symbols[0].Pos) // the '{'
+	assert.Equal(t, Pos{21, 13}, s.Units[1].Sections[0].Symbols[0].Pos) // the key "name"
+
+	j, err := Parse("zero.json", []byte(zeroPageJSON))
+	require.NoError(t, err)
+	assert.Equal(t, Pos{5, 5}, j.Units[0].Pos)
+	assert.Equal(t, Pos{7, 9}, j.Units[0].Sections[0].Symbols[0].Pos)
+}
+
+// TestParseMinimal shows the defaults: everything optional left out.
+func TestParseMinimal(t *testing.T) {
+	s, err := Parse("min.yaml", []byte("units:\n- name: a.o\n  sections:\n  - name: .data\n"))
+	require.NoError(t, err)
+	want := &Scenario{File: "min.yaml", Units: []Unit{{Name: "a.o", Sections: []Section{{Name: ".data"}}}}}
+	assert.Equal(t, want, withoutPos(s))
+}
+
+func TestParseAmounts(t *testing.T) {
+	for text, want := range map[string]Amount{
+		"0": {}, "4096": Bytes(4096), "0x1000": Bytes(4096), "0X1f": Bytes(31),
+		"page": Pages(1), "4*page": Pages(4), " 2 * page ": Pages(2), "0x10*page": Pages(16),
+	} {
+		got, msg := parseAmount(text)
+		assert.Empty(t, msg, text)
+		assert.Equal(t, want, got, text)
+	}
+	for text, want := range map[string]string{
+		"": "empty", "-1": "negative", "010": "leading zero", "1_000": "not a number",
+		"0o17": "octal?", "1.5": "not a number", "pages": "not a number", "2page": "want N*page", "x*page": "not a number",
+		"99999999999999999999": "too large", "0x": "not a number", "*page": "empty",
+	} {
+		_, msg := parseAmount(text)
+		assert.Contains(t, msg, want, text)
+	}
+}
+
+func TestParseRef(t *testing.T) {
+	for text, want := range map[string]Ref{
+		"a": {"a", 0}, "a+16": {"a", 16}, "a-16": {"a", -16}, "a+0x10": {"a", 16}, "a - 0x10": {"a", -16},
+		"a-0x8000000000000000": {"a", -1 << 63},
+	} {
+		got, msg := parseRef(text)
+		assert.Empty(t, msg, text)
+		assert.Equal(t, want, *got, text)
+	}
+	for _, text := range []string{"+1", "a+", "a+-1", "a--1", "a+0x8000000000000000", "a+b"} {
+		_, msg := parseRef(text)
+		assert.NotEmpty(t, msg, text)
+	}
+}
+
+func TestParseFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "z.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(zeroPageYAML), 0o644))
+	s, err := ParseFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, path, s.File)
+
+	_, err = ParseFile(filepath.Join(t.TempDir(), "missing.yaml"))
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Contains(t, e.Error(), "missing.yaml")
+}
+
+// TestParseLimits checks the size guards with generated input.
+func TestParseLimits(t *testing.T) {
+	big := make([]byte, maxFileBytes+1)
+	for i := range big {
+		big[i] = '\n'
+	}
+	_, err := Parse("big.yaml", big)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Contains(t, e.Error(), "big.yaml:1048577:1: file is over 1048576 bytes")
+
+	// The parser stops at symbol 100001 already, before Validate.
+	prefix := "units: [{name: a.o, sections: [{name: .d, symbols: ["
+	src := []byte(prefix + strings.Repeat("{name: a},", maxSymbols+1) + "]}]}]")
+	require.Less(t, len(src), maxFileBytes)
+	_, err = Parse("many.yaml", src)
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, Pos{1, len(prefix) + 10*maxSymbols + 1}, e.Pos)
+	assert.Contains(t, e.Error(), "units[0].sections[0].symbols[100000]: more than 100000 symbols")
+}
+
+// TestParseBad runs every malformed scenario in testdata/bad. The first line
+// of each is `# want: TEXT`; Parse must fail with an *Error whose message
+// contains TEXT and that has a line (or, with nothing to point at, a file).
+func TestParseBad(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "bad", "*.yaml"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(paths), 35)
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			require.NoError(t, err)
+			first, _, _ := strings.Cut(string(src), "\n")
+			want, ok := strings.CutPrefix(first, "# want: ")
+			require.True(t, ok, "first line must be `# want: TEXT`")
+			s, err := ParseFile(path)
+			require.Error(t, err, "parsed: %+v", s)
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.Contains(t, e.Error(), want)
+			assert.Equal(t, path, e.File)
+			assert.Positive(t, e.Pos.Line, e.Error())
+		})
+	}
+}
+
+// TestParseEmpty checks input with nothing to point at: the message names
+// the file.
+func TestParseEmpty(t *testing.T) {
+	for _, src := range []string{"", "\n", "# only a comment\n", "---\n"} {
+		_, err := Parse("empty.yaml", []byte(src))
+		var e *Error
+		require.ErrorAs(t, err, &e, "%q", src)
+		assert.Contains(t, e.Error(), "empty.yaml", "%q", src)
+		assert.Contains(t, e.Error(), "empty scenario", "%q", src)
+	}
+}
