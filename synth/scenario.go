@@ -16,7 +16,11 @@ type Scenario struct {
 	// PageSize is the page size `page` stands for; zero means the target's
 	// default kernel page size.
 	PageSize uint64
-	Units    []Unit
+	// Script is the linker script the scenario is meant for: a built-in
+	// name (kernel, kernel-fixed, none) or a path relative to the scenario
+	// file; empty means the caller's default.
+	Script string
+	Units  []Unit
 	// File is where the scenario came from, for messages; empty for Go-built
 	// scenarios.
 	File string
