@@ -1,0 +1,126 @@
+// Package ldrun runs real linkers and reads the images they make.
+//
+// It is the only part of elfsynth that runs programs. Find locates a linker
+// for a target, Script renders the built-in linker scripts, Link writes
+// relocatable objects to a private directory, links them and reads the image
+// back, and Read turns any ELF image into a Layout: its segments, sections,
+// symbols, the holes between them with the cause of each, and the
+// permissions every byte gets at run time.
+package ldrun
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/elfsynth/elfsynth/arches"
+)
+
+// Tool is one installed linker.
+type Tool struct {
+	Linker arches.Linker
+	// Path is the executable's absolute path.
+	Path string
+	// Version is the first line of its --version output.
+	Version string
+}
+
+// lldPackage and moldPackage are the Debian packages with lld and mold.
+const (
+	lldPackage  = "lld-19"
+	moldPackage = "mold"
+)
+
+// Find returns the installed linker l for target a. A missing linker's error
+// names the Debian package that provides it.
+func Find(a *arches.Arch, l arches.Linker) (*Tool, error) {
+	if !a.Supports(l) {
+		return nil, fmt.Errorf("%s does not link for %s (it links with %s)", l, a.Name, linkerList(a.Linkers))
+	}
+	path, pkg, err := lookLinker(a, l)
+	if err != nil {
+		return nil, fmt.Errorf("%s for %s not installed (apt-get install %s): %v", l, a.Name, pkg, err)
+	}
+	v, err := version(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Tool{Linker: l, Path: path, Version: v}, nil
+}
+
+// Available lists the linkers that a supports and that are installed, in
+// a.Linkers order.
+func Available(a *arches.Arch) []arches.Linker {
+	var out []arches.Linker
+	for _, l := range a.Linkers {
+		if _, _, err := lookLinker(a, l); err == nil {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// lookLinker finds l's executable for a, and names the package it comes from.
+func lookLinker(a *arches.Arch, l arches.Linker) (path, pkg string, err error) {
+	switch l {
+	case arches.BFD:
+		path, err = exec.LookPath(a.Tool("ld.bfd"))
+		return path, a.Package, err
+	case arches.Gold:
+		path, err = exec.LookPath(a.Tool("ld.gold"))
+		return path, a.Package, err
+	case arches.LLD:
+		path, err = findLLD()
+		return path, lldPackage, err
+	case arches.Mold:
+		path, err = exec.LookPath("mold")
+		return path, moldPackage, err
+	}
+	return "", "", fmt.Errorf("unknown linker %v", l)
+}
+
+// lldMaxVersion is the newest ld.lld-NN findLLD looks for; lld releases one
+// major version about every six months.
+const lldMaxVersion = 40
+
+// findLLD prefers the newest versioned ld.lld-NN and falls back to ld.lld.
+func findLLD() (string, error) {
+	for v := lldMaxVersion; v >= 10; v-- {
+		if p, err := exec.LookPath("ld.lld-" + strconv.Itoa(v)); err == nil {
+			return p, nil
+		}
+	}
+	return exec.LookPath("ld.lld")
+}
+
+var versions sync.Map // path -> string
+
+// version returns the first line of `path --version`, cached per path.
+func version(path string) (string, error) {
+	if v, ok := versions.Load(path); ok {
+		return v.(string), nil
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(path, "--version")
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s --version: %v", path, err)
+	}
+	line, _, _ := strings.Cut(out.String(), "\n")
+	line = strings.TrimSpace(line)
+	versions.Store(path, line)
+	return line, nil
+}
+
+func linkerList(ls []arches.Linker) string {
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.String()
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,394 @@
+package ldrun
+
+import (
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/elfsynth/elfsynth/arches"
+)
+
+// inputSym is where a symbol sits in the object that defines it.
+type inputSym struct {
+	obj, sec string
+	secAlign uint64
+	secSize  uint64
+	off      uint64 // offset in its input section
+}
+
+func (s inputSym) where() string { return s.obj + "(" + s.sec + ")" }
+
+// inputIndex maps symbol names to their places in the inputs.
+type inputIndex map[string][]inputSym
+
+// indexInputs reads every input's defined symbols. Inputs it cannot read
+// are skipped: they only make causes less specific.
+func indexInputs(inputs []Input) inputIndex {
+	ix := inputIndex{}
+	for _, in := range inputs {
+		f, err := elf.NewFile(bytes.NewReader(in.Data))
+		if err != nil {
+			continue
+		}
+		syms, _ := f.Symbols()
+		for _, s := range syms {
+			if !interesting(s) || s.Section == elf.SHN_ABS || int(s.Section) >= len(f.Sections) {
+				continue
+			}
+			sec := f.Sections[s.Section]
+			ix[s.Name] = append(ix[s.Name], inputSym{obj: in.Name, sec: sec.Name,
+				secAlign: sec.Addralign, secSize: sec.Size, off: s.Value})
+		}
+		f.Close()
+	}
+	return ix
+}
+
+// lookup returns where the image symbol name at addr came from: among
+// same-named symbols, the one whose input section start is aligned.
+func (ix inputIndex) lookup(name string, addr uint64) (inputSym, bool) {
+	for _, c := range ix[name] {
+		start := addr - c.off
+		if c.off <= addr && (c.secAlign <= 1 || start%c.secAlign == 0) {
+			return c, true
+		}
+	}
+	return inputSym{}, false
+}
+
+// holeFinder explains the gaps of one image.
+type holeFinder struct {
+	ix   inputIndex
+	arch *arches.Arch
+	// noInputs is true when Read got no inputs: causes are inferred.
+	noInputs bool
+}
+
+// findHoles lists the gaps between neighbouring symbols inside each
+// allocated section and between allocated sections, each with its cause.
+func (l *Layout) findHoles(ix inputIndex, a *arches.Arch) {
+	h := holeFinder{ix: ix, arch: a, noInputs: len(ix) == 0}
+	l.Holes = []Hole{}
+	var prev *Section
+	for i := range l.Sections {
+		s := &l.Sections[i]
+		// TLS .tbss takes no memory of its own; skip it.
+		if !s.alloc || strings.Contains(s.Flags, "T") {
+			continue
+		}
+		if prev != nil {
+			end := uint64(prev.Addr) + prev.Size
+			if uint64(s.Addr) > end {
+				l.addHole(end, uint64(s.Addr), "end of "+prev.Name, "start of "+s.Name, h.betweenSections(prev, s, uint64(s.Addr)-end))
+			}
+		}
+		l.sectionHoles(s, h)
+		if prev == nil || uint64(s.Addr)+s.Size >= uint64(prev.Addr)+prev.Size {
+			prev = s
+		}
+	}
+	for _, x := range l.Holes {
+		l.Padding += x.Size
+	}
+}
+
+func (l *Layout) addHole(lo, hi uint64, before, after, cause string) {
+	if cause == "" {
+		// No alignment can have made the gap: the bytes are contents
+		// no symbol labels.
+		cause = "bytes no symbol covers (linker-made or unlabelled input data)"
+	}
+	l.Holes = append(l.Holes, Hole{Addr: Addr(lo), Size: hi - lo, Before: before, After: after, Cause: cause})
+}
+
+// sectionHoles walks s's symbols in address order and reports every gap
+// not covered by a symbol, including at the start and the end of s.
+//
+// A section no symbol lies in is all contents (.got, .MIPS.abiflags and
+// other linker-made sections): it has no holes.
+func (l *Layout) sectionHoles(s *Section, h holeFinder) {
+	lo, end := uint64(s.Addr), uint64(s.Addr)+s.Size
+	if s.Name == ".relro_padding" {
+		// mold's NOBITS section that pads the RELRO region to a page.
+		l.addHole(lo, end, "start of "+s.Name, "end of "+s.Name, "mold pads the RELRO region to a page boundary")
+		return
+	}
+	if !l.hasSymbols(s) {
+		return
+	}
+	cursor, before := lo, "start of "+s.Name
+	var prevSym *Symbol
+	for i := range l.Symbols {
+		y := &l.Symbols[i]
+		if y.shndx != s.index {
+			continue
+		}
+		a := uint64(y.Addr)
+		if a < lo || a > end {
+			continue
+		}
+		if a > cursor {
+			l.addHole(cursor, a, before, y.Name, h.beforeSymbol(prevSym, y, cursor, a))
+		}
+		if a+y.Size >= cursor {
+			cursor, before, prevSym = max(a+y.Size, cursor), y.Name, y
+			if a+y.Size > end {
+				cursor = end
+			}
+		}
+	}
+	if end > cursor {
+		l.addHole(cursor, end, before, "end of "+s.Name, h.atSectionEnd(prevSym, s, cursor, end))
+	}
+}
+
+func (l *Layout) hasSymbols(s *Section) bool {
+	for _, y := range l.Symbols {
+		if y.shndx == s.index && uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= uint64(s.Addr)+s.Size {
+			return true
+		}
+	}
+	return false
+}
+
+// beforeSymbol explains the gap [lo, hi) ending at symbol y: the tail of
+// the previous symbol's input section, the alignment of y's input section,
+// and y's own alignment inside it, in address order.
+func (h holeFinder) beforeSymbol(prev, y *Symbol, lo, hi uint64) string {
+	var parts []string
+	lo, parts = h.tail(prev, lo, hi, parts)
+	if lo >= hi {
+		return strings.Join(parts, "; ")
+	}
+	in, ok := h.ix.lookup(y.Name, hi)
+	if !ok {
+		return strings.Join(append(parts, h.unknownAlign(y.Name, lo, hi)), "; ")
+	}
+	start := hi - in.off
+	if start > lo {
+		if in.secAlign > 1 && start%in.secAlign == 0 && start-lo < in.secAlign {
+			parts = append(parts, fmt.Sprintf("%s aligned to %d", in.where(), in.secAlign))
+		} else {
+			parts = append(parts, scriptAlign(start, start-lo, "before "+in.where()))
+		}
+		lo = start
+	}
+	if hi > lo {
+		parts = append(parts, fmt.Sprintf("symbol %s aligned to %d", y.Name, alignOf(hi, hi-lo)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// tail explains the part of [lo, hi) that is still inside the input
+// section of the previous symbol, and returns where that part ends.
+func (h holeFinder) tail(prev *Symbol, lo, hi uint64, parts []string) (uint64, []string) {
+	if prev == nil {
+		return lo, parts
+	}
+	in, ok := h.ix.lookup(prev.Name, uint64(prev.Addr))
+	if !ok {
+		return lo, parts
+	}
+	secEnd := uint64(prev.Addr) - in.off + in.secSize
+	if secEnd <= lo {
+		return lo, parts
+	}
+	end := min(secEnd, hi)
+	why := "bytes after its last symbol"
+	if h.arch != nil && (h.arch.SizeRoundsToAlign || h.arch.SizeMultiple != 0) {
+		why = "size rounded up by the assembler"
+	}
+	return end, append(parts, in.where()+" "+why)
+}
+
+// unknownAlign explains a gap before a symbol the inputs do not define: a
+// script symbol after `. = ALIGN(N)`, or, without inputs, any alignment.
+func (h holeFinder) unknownAlign(name string, lo, hi uint64) string {
+	if h.noInputs {
+		n := alignOf(hi, hi-lo)
+		if n == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%s aligned to %d (inferred from its address: an input section, symbol or script alignment)", name, n)
+	}
+	return scriptAlign(hi, hi-lo, "before "+name)
+}
+
+// atSectionEnd explains the gap between the last symbol and the end of s.
+func (h holeFinder) atSectionEnd(prev *Symbol, s *Section, lo, hi uint64) string {
+	var parts []string
+	lo, parts = h.tail(prev, lo, hi, parts)
+	if hi > lo {
+		if h.noInputs {
+			parts = append(parts, fmt.Sprintf("unlabelled bytes at the end of %s (input section tails or a script . = ALIGN)", s.Name))
+		} else {
+			parts = append(parts, scriptAlign(hi, hi-lo, "at the end of output section "+s.Name))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// betweenSections explains the gap before output section s.
+func (h holeFinder) betweenSections(prev, s *Section, gap uint64) string {
+	a := uint64(s.Addr)
+	switch {
+	case s.Align > 1 && a%s.Align == 0 && gap < s.Align:
+		return fmt.Sprintf("output section %s aligned to %d", s.Name, s.Align)
+	case prev.Segment != s.Segment && s.Segment >= 0:
+		return fmt.Sprintf("new segment for %s starts on a page boundary (%d)", s.Name, alignOf(a, gap))
+	}
+	return scriptAlign(a, gap, "before output section "+s.Name)
+}
+
+// scriptAlign names the `. = ALIGN(N)` statement that explains a gap of
+// gap bytes ending at aligned address a.
+func scriptAlign(a, gap uint64, where string) string {
+	n := alignOf(a, gap)
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("script: . = ALIGN(%d) %s", n, where)
+}
+
+// alignOf is the smallest power of two larger than gap that divides a:
+// the smallest alignment that can have made a gap of that size before a.
+// It is 0 when no alignment explains the gap.
+func alignOf(a, gap uint64) uint64 {
+	for n := uint64(1); n != 0; n <<= 1 {
+		if n > gap && a%n == 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// Runtime permissions, as the kernel maps its image once booted.
+const (
+	permText       = "R-X"
+	permRO         = "R--"
+	permROAfter    = "R-- after init"
+	permRW         = "RW-"
+	startRodata    = "__start_rodata"
+	endRodata      = "__end_rodata"
+	startROAfter   = "__start_ro_after_init"
+	endROAfter     = "__end_ro_after_init"
+	findingPageFmt = "%s at %s is not on a page boundary (page size %d): page %s would need both %s and %s"
+)
+
+// runtime fills in every symbol's permissions and the findings: pages
+// that would need two permissions.
+func (l *Layout) runtime(pageSize uint64) {
+	marks := map[string]uint64{}
+	for _, y := range l.Symbols {
+		switch y.Name {
+		case startRodata, endRodata, startROAfter, endROAfter:
+			marks[y.Name] = uint64(y.Addr)
+		}
+	}
+	_, hasStart := marks[startRodata]
+	_, hasEnd := marks[endRodata]
+	kernel := hasStart && hasEnd
+	for i := range l.Symbols {
+		y := &l.Symbols[i]
+		if y.Segment >= 0 {
+			y.Perm = l.Segments[y.Segment].Flags
+		}
+		y.RuntimePerm = y.Perm
+		if kernel && y.Segment >= 0 {
+			y.RuntimePerm = kernelPerm(uint64(y.Addr), marks, y.Perm)
+		}
+	}
+	l.Findings = []string{}
+	if kernel && pageSize != 0 {
+		l.checkBoundary(startRodata, marks[startRodata], pageSize, permText, permRO)
+		l.checkBoundary(endRodata, marks[endRodata], pageSize, permRO, permRW)
+	}
+	l.checkSegments(pageSize)
+}
+
+func kernelPerm(a uint64, marks map[string]uint64, perm string) string {
+	switch {
+	case a < marks[startRodata]:
+		if strings.HasSuffix(perm, "X") {
+			return permText
+		}
+		return perm
+	case a >= marks[endRodata]:
+		return permRW
+	}
+	s, ok1 := marks[startROAfter]
+	e, ok2 := marks[endROAfter]
+	if ok1 && ok2 && a >= s && a < e {
+		return permROAfter
+	}
+	return permRO
+}
+
+func (l *Layout) checkBoundary(name string, a, page uint64, below, above string) {
+	if a%page != 0 {
+		l.Findings = append(l.Findings, fmt.Sprintf(findingPageFmt, name, Addr(a), page, Addr(a&^(page-1)), below, above))
+	}
+}
+
+// checkSegments finds loadable segments with different permissions that
+// share a page.
+func (l *Layout) checkSegments(page uint64) {
+	if page == 0 {
+		return
+	}
+	var loads []Segment
+	for _, s := range l.Segments {
+		if s.Type == "LOAD" && s.Memsz > 0 {
+			loads = append(loads, s)
+		}
+	}
+	sort.SliceStable(loads, func(i, j int) bool { return loads[i].Vaddr < loads[j].Vaddr })
+	for i := 1; i < len(loads); i++ {
+		p, s := loads[i-1], loads[i]
+		lastPage := (uint64(p.Vaddr) + p.Memsz - 1) &^ (page - 1)
+		if p.Flags != s.Flags && lastPage == uint64(s.Vaddr)&^(page-1) {
+			l.Findings = append(l.Findings, fmt.Sprintf("segments at %s (%s) and %s (%s) share page %s (page size %d)",
+				p.Vaddr, p.Flags, s.Vaddr, s.Flags, Addr(lastPage), page))
+		}
+	}
+}
+
+var patternRE = regexp.MustCompile(`\*\(([^()]*)\)`)
+
+// orphans lists the allocated, non-empty input sections that no
+// `*(pattern ...)` of script places; the linker puts them where it likes.
+func orphans(script string, inputs []Input) []string {
+	var pats []string
+	for _, m := range patternRE.FindAllStringSubmatch(script, -1) {
+		pats = append(pats, strings.Fields(m[1])...)
+	}
+	out := []string{}
+	for _, in := range inputs {
+		f, err := elf.NewFile(bytes.NewReader(in.Data))
+		if err != nil {
+			continue
+		}
+		for _, s := range f.Sections {
+			if s.Flags&elf.SHF_ALLOC == 0 || s.Size == 0 || matchAny(pats, s.Name) {
+				continue
+			}
+			out = append(out, in.Name+"("+s.Name+")")
+		}
+		f.Close()
+	}
+	sort.Strings(out)
+	return out
+}
+
+func matchAny(pats []string, name string) bool {
+	for _, p := range pats {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}

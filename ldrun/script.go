@@ -1,0 +1,119 @@
+package ldrun
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"os"
+	"strings"
+	"text/template"
+
+	"github.com/elfsynth/elfsynth/arches"
+)
+
+// Names of the built-in scripts. Any other script name is a file path.
+const (
+	// ScriptKernel is the generic kernel shape, RO_DATA with the
+	// ro_after_init block, RW data and BSS.
+	ScriptKernel = "kernel"
+	// ScriptKernelFixed is ScriptKernel with *(.rodata..page_aligned)
+	// directly after __start_rodata: the founding case's fix.
+	ScriptKernelFixed = "kernel-fixed"
+	// ScriptNone means no script: the linker's default layout.
+	ScriptNone = "none"
+)
+
+// ScriptNames lists the built-in scripts.
+var ScriptNames = []string{ScriptKernel, ScriptKernelFixed, ScriptNone}
+
+//go:embed scripts/*.tmpl
+var scriptFS embed.FS
+
+var kernelTmpl = template.Must(template.New("kernel.lds.tmpl").
+	Funcs(template.FuncMap{"hex": func(v uint64) string { return fmt.Sprintf("%#x", v) }}).
+	ParseFS(scriptFS, "scripts/kernel.lds.tmpl"))
+
+// kernelShape is where a target's real kernel script differs from the
+// generic shape.
+type kernelShape struct {
+	// PHDRS gives the script a text (R-E) and a data (RW-) segment, with
+	// rodata in the text segment.
+	PHDRS bool
+	// RodataAlign aligns the start of rodata; zero means the page size.
+	RodataAlign uint64
+	// OwnROAfterInit puts .data..ro_after_init in an output section of its
+	// own after .rodata instead of inside it.
+	OwnROAfterInit bool
+}
+
+// kernelShapes holds the per-target differences, keyed by arches name, as
+// read from arch/*/kernel/vmlinux.lds.S (see shared/REFERENCE.md):
+// x86_64 uses PHDRS and aligns rodata to 2 MiB (PMD_SIZE); arm64 and s390
+// define RO_AFTER_INIT_DATA empty and place .data..ro_after_init themselves.
+var kernelShapes = map[string]kernelShape{
+	"x86_64":  {PHDRS: true, RodataAlign: 2 << 20},
+	"arm64":   {OwnROAfterInit: true},
+	"arm64be": {OwnROAfterInit: true},
+	"s390x":   {OwnROAfterInit: true},
+}
+
+// afterSections are allocated sections GNU as adds on some targets. The
+// kernel scripts place them after .bss so they never split loadable memory;
+// non-allocated ones (.ARM.attributes, .riscv.attributes, .gnu.attributes,
+// .pdr) are left to orphan placement, which puts them outside memory.
+var afterSections = map[string][]string{
+	"mips":     {".MIPS.abiflags", ".reginfo", ".MIPS.options"},
+	"mips64el": {".MIPS.abiflags", ".reginfo", ".MIPS.options"},
+}
+
+// scriptData is what the kernel template sees.
+type scriptData struct {
+	Name       string
+	Arch       string
+	PageSize   uint64
+	KernelBase uint64
+	Fixed      bool
+	kernelShape
+	// Text and Data are the segment assignments (" :text") or empty.
+	Text, Data string
+	After      []string
+}
+
+// Script returns the text of the linker script name for target a and page
+// size pageSize: a built-in kernel script rendered for them, or the
+// contents of the file name. ScriptNone has no text and is an error here.
+func Script(name string, a *arches.Arch, pageSize uint64) (string, error) {
+	switch name {
+	case ScriptKernel, ScriptKernelFixed:
+		return renderKernel(name, a, pageSize)
+	case ScriptNone:
+		return "", fmt.Errorf("script %q has no text: the linker uses its default layout", name)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return "", fmt.Errorf("script %q is neither %s nor a readable file: %v", name, strings.Join(ScriptNames, ", "), err)
+	}
+	return string(b), nil
+}
+
+func renderKernel(name string, a *arches.Arch, pageSize uint64) (string, error) {
+	if pageSize == 0 {
+		pageSize = a.DefaultPageSize()
+	}
+	if pageSize&(pageSize-1) != 0 {
+		return "", fmt.Errorf("page size %d is not a power of two", pageSize)
+	}
+	d := scriptData{Name: name, Arch: a.Name, PageSize: pageSize, KernelBase: a.KernelBase,
+		Fixed: name == ScriptKernelFixed, kernelShape: kernelShapes[a.Name], After: afterSections[a.Name]}
+	if d.RodataAlign == 0 {
+		d.RodataAlign = pageSize
+	}
+	if d.PHDRS {
+		d.Text, d.Data = " :text", " :data"
+	}
+	var b bytes.Buffer
+	if err := kernelTmpl.Execute(&b, d); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,56 @@
+package ldrun
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// WriteText writes l for people: a header, then the segments, sections,
+// symbols, holes with their causes, the padding total, the findings and
+// the linker's warnings.
+func (l *Layout) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
+	p("arch: %s\tpage size: %d\n", l.Arch, l.PageSize)
+	if l.Linker.Name != "" {
+		p("linker: %s (%s)\n", l.Linker.Name, l.Linker.Version)
+		p("command: %s\n", l.Linker.Command)
+	}
+	p("\nsegments:\n  TYPE\tVADDR\tPADDR\tFILESZ\tMEMSZ\tFLAGS\tALIGN\n")
+	for _, s := range l.Segments {
+		p("  %s\t%s\t%s\t%#x\t%#x\t%s\t%#x\n", s.Type, s.Vaddr, s.Paddr, s.Filesz, s.Memsz, s.Flags, s.Align)
+	}
+	p("\nsections:\n  NAME\tADDR\tSIZE\tALIGN\tFLAGS\tSEGMENT\n")
+	for _, s := range l.Sections {
+		p("  %s\t%s\t%#x\t%d\t%s\t%s\n", s.Name, s.Addr, s.Size, s.Align, s.Flags, segName(s.Segment))
+	}
+	p("\nsymbols:\n  NAME\tADDR\tSIZE\tSECTION\tPERM\tRUNTIME\n")
+	for _, s := range l.Symbols {
+		p("  %s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Addr, s.Size, s.Section, s.Perm, s.RuntimePerm)
+	}
+	p("\nholes:\n  ADDR\tSIZE\tBETWEEN\tCAUSE\n")
+	for _, h := range l.Holes {
+		p("  %s\t%d\t%s .. %s\t%s\n", h.Addr, h.Size, h.Before, h.After, h.Cause)
+	}
+	p("\npadding: %d bytes in %d holes\n", l.Padding, len(l.Holes))
+	list := func(title string, xs []string) {
+		if len(xs) > 0 {
+			p("\n%s:\n", title)
+			for _, x := range xs {
+				p("  %s\n", x)
+			}
+		}
+	}
+	list("orphans", l.Orphans)
+	list("findings", l.Findings)
+	list("warnings", l.Warnings)
+	return tw.Flush()
+}
+
+func segName(i int) string {
+	if i < 0 {
+		return "-"
+	}
+	return fmt.Sprint(i)
+}
