@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"slices"
@@ -68,9 +69,17 @@ func (d *decoder) document(src []byte) (ast.Node, error) {
 	if len(src) > maxFileBytes {
 		return nil, d.errorf(offsetPos(src, maxFileBytes), "", "file is over %d bytes (1 MiB)", maxFileBytes)
 	}
+	// A byte order mark is allowed by YAML and JSON and means nothing here;
+	// dropping it keeps it out of the first key.
+	src = bytes.TrimPrefix(src, []byte("\ufeff"))
 	f, err := parseYAML(src)
 	if err != nil {
 		return nil, d.syntaxError(src, err)
+	}
+	for _, doc := range f.Docs {
+		if dir, ok := doc.Body.(*ast.DirectiveNode); ok {
+			return nil, d.errorf(nodePos(dir), "", "YAML directives (%%YAML, %%TAG) are not supported")
+		}
 	}
 	if len(f.Docs) > 1 {
 		return nil, d.errorf(docPos(f.Docs[1], src), "", "more than one YAML document; a scenario is one document")
@@ -175,8 +184,12 @@ func kindName(n ast.Node) string {
 		return "a list"
 	case *ast.NullNode, nil:
 		return "nothing"
-	case *ast.StringNode, *ast.LiteralNode:
+	case *ast.StringNode:
 		return "a string"
+	case *ast.LiteralNode:
+		return "a block scalar (| or >)"
+	case *ast.MappingKeyNode:
+		return "a complex key (?)"
 	case *ast.IntegerNode:
 		return "an integer"
 	case *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
