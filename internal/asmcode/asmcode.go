@@ -22,8 +22,9 @@
 //	          R_RISCV_HI20, R_RISCV_LO12_I: absolute, so the address must be a
 //	          sign-extended 32-bit value (the riscv64 kernel's 0xffffffff80000000 is)
 //	ppc64/le  lis r3,target@highest; ori r3,r3,target@higher; sldi r3,r3,32;
-//	          oris r3,r3,target@h; ori r3,r3,target@l; blr
-//	          R_PPC64_ADDR16_HIGHEST, _HIGHER, _HI, _LO: any 64-bit address
+//	          oris r3,r3,target@high; ori r3,r3,target@l; blr
+//	          R_PPC64_ADDR16_HIGHEST, _HIGHER, _HIGH, _LO: any 64-bit address
+//	          (_HIGH, not _HI, which fails unless the address fits in 32 bits)
 //	s390x     larl %r2,target; br %r14                R_390_PC32DBL (addend 2)
 //	mips64le  lui $2,%highest; daddiu $2,$2,%higher; dsll $2,$2,16;
 //	          daddiu $2,$2,%hi; dsll $2,$2,16; daddiu $2,$2,%lo; jr $31; nop

@@ -259,7 +259,7 @@ func buildPPC64(big bool) func(u *unit, t *obj.LSym) []fixup {
 		return []fixup{
 			{p: lis, k: kind(elf.R_PPC64_ADDR16_HIGHEST), field: field, mask: 0xffff},
 			{p: higher, k: kind(elf.R_PPC64_ADDR16_HIGHER), field: field, mask: 0xffff},
-			{p: hi, k: kind(elf.R_PPC64_ADDR16_HI), field: field, mask: 0xffff},
+			{p: hi, k: kind(elf.R_PPC64_ADDR16_HIGH), field: field, mask: 0xffff},
 			{p: lo, k: kind(elf.R_PPC64_ADDR16_LO), field: field, mask: 0xffff},
 		}
 	}

@@ -51,7 +51,8 @@ func armStep(m *machine) (int, string, bool, error) {
 	return 4, text, false, nil
 }
 
-// arm64Step interprets ADRP, ADD (64-bit immediate) and RET X30.
+// arm64Step interprets ADRP, ADD (64-bit immediate) and RET X30, and ADR and
+// NOP, which lld makes of an ADRP+ADD pair when the target is within 1 MiB.
 func arm64Step(m *machine) (int, string, bool, error) {
 	if m.big {
 		return 0, "", false, errors.New("big-endian arm64 code is not supported")
@@ -68,6 +69,9 @@ func arm64Step(m *machine) (int, string, bool, error) {
 	switch {
 	case w == 0xd65f03c0:
 		return 4, text, true, nil
+	case w == 0xd503201f: // nop
+	case w&0x9f000000 == 0x10000000: // adr xd, label
+		m.set(rd, m.pc+m.off+sext(uint64(w>>5&0x7ffff)<<2|uint64(w>>29&3), 21))
 	case w&0x9f000000 == 0x90000000: // adrp xd, label
 		imm := sext(uint64(w>>5&0x7ffff)<<2|uint64(w>>29&3), 21) << 12
 		m.set(rd, (m.pc+m.off)&^0xfff+imm)
