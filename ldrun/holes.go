@@ -51,11 +51,17 @@ func indexInputs(inputs []Input) inputIndex {
 // lookup returns where the image symbol name at addr came from: among
 // same-named symbols, the one whose input section start is aligned.
 func (ix inputIndex) lookup(name string, addr uint64) (inputSym, bool) {
-	for _, c := range ix[name] {
+	cs := ix[name]
+	for _, c := range cs {
 		start := addr - c.off
 		if c.off <= addr && (c.secAlign <= 1 || start%c.secAlign == 0) {
 			return c, true
 		}
+	}
+	// A linker may misalign a whole output section (gold honours an
+	// explicit ALIGN(n) over its inputs'); a single candidate still fits.
+	if len(cs) == 1 && cs[0].off <= addr {
+		return cs[0], true
 	}
 	return inputSym{}, false
 }
@@ -66,6 +72,11 @@ type holeFinder struct {
 	arch *arches.Arch
 	// noInputs is true when Read got no inputs: causes are inferred.
 	noInputs bool
+	// sec is the section sectionHoles walks.
+	sec *Section
+	// scriptSym is a symbol no input defines (so the script does) at the
+	// start of the section betweenSections explains, or "".
+	scriptSym string
 }
 
 // findHoles lists the gaps between neighbouring symbols inside each
@@ -83,6 +94,7 @@ func (l *Layout) findHoles(ix inputIndex, a *arches.Arch) {
 		if prev != nil {
 			end := uint64(prev.Addr) + prev.Size
 			if uint64(s.Addr) > end {
+				h.scriptSym = l.scriptSymbolAt(uint64(s.Addr), h.ix)
 				l.addHole(end, uint64(s.Addr), "end of "+prev.Name, "start of "+s.Name, h.betweenSections(prev, s, uint64(s.Addr)-end))
 			}
 		}
@@ -120,6 +132,7 @@ func (l *Layout) sectionHoles(s *Section, h holeFinder) {
 	if !l.hasSymbols(s) {
 		return
 	}
+	h.sec = s
 	cursor, before := lo, "start of "+s.Name
 	var prevSym *Symbol
 	for i := range l.Symbols {
@@ -146,6 +159,16 @@ func (l *Layout) sectionHoles(s *Section, h holeFinder) {
 	}
 }
 
+// scriptSymbolAt returns the first symbol at a that no input defines.
+func (l *Layout) scriptSymbolAt(a uint64, ix inputIndex) string {
+	for _, y := range l.Symbols {
+		if uint64(y.Addr) == a && len(ix[y.Name]) == 0 {
+			return y.Name
+		}
+	}
+	return ""
+}
+
 func (l *Layout) hasSymbols(s *Section) bool {
 	for _, y := range l.Symbols {
 		if y.shndx == s.index && uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= uint64(s.Addr)+s.Size {
@@ -159,28 +182,46 @@ func (l *Layout) hasSymbols(s *Section) bool {
 // the previous symbol's input section, the alignment of y's input section,
 // and y's own alignment inside it, in address order.
 func (h holeFinder) beforeSymbol(prev, y *Symbol, lo, hi uint64) string {
+	in, ok := h.ix.lookup(y.Name, hi)
+	if ok && prev != nil {
+		pin, pok := h.ix.lookup(prev.Name, uint64(prev.Addr))
+		if pok && pin.obj == in.obj && pin.sec == in.sec && uint64(prev.Addr)-pin.off == hi-in.off {
+			// Both in one input section: only y's own alignment.
+			return symbolAlign(y.Name, hi, hi-lo, hi-in.off)
+		}
+	}
 	var parts []string
 	lo, parts = h.tail(prev, lo, hi, parts)
 	if lo >= hi {
 		return strings.Join(parts, "; ")
 	}
-	in, ok := h.ix.lookup(y.Name, hi)
 	if !ok {
 		return strings.Join(append(parts, h.unknownAlign(y.Name, lo, hi)), "; ")
 	}
 	start := hi - in.off
 	if start > lo {
-		if in.secAlign > 1 && start%in.secAlign == 0 && start-lo < in.secAlign {
+		rel := start - uint64(h.sec.Addr)
+		switch {
+		case in.secAlign > 1 && start%in.secAlign == 0 && start-lo < in.secAlign:
 			parts = append(parts, fmt.Sprintf("%s aligned to %d", in.where(), in.secAlign))
-		} else {
+		case in.secAlign > 1 && rel%in.secAlign == 0 && start-lo < in.secAlign:
+			parts = append(parts, fmt.Sprintf("%s aligned to %d relative to output section %s, which is itself misaligned at %s",
+				in.where(), in.secAlign, h.sec.Name, h.sec.Addr))
+		default:
 			parts = append(parts, scriptAlign(start, start-lo, "before "+in.where()))
 		}
 		lo = start
 	}
 	if hi > lo {
-		parts = append(parts, fmt.Sprintf("symbol %s aligned to %d", y.Name, alignOf(hi, hi-lo)))
+		parts = append(parts, symbolAlign(y.Name, hi, hi-lo, hi-in.off))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// symbolAlign explains a gap of gap bytes before symbol name at a, inside
+// its input section placed at start; alignment counts from start.
+func symbolAlign(name string, a, gap, start uint64) string {
+	return fmt.Sprintf("symbol %s aligned to %d", name, alignOf(a-start, gap))
 }
 
 // tail explains the part of [lo, hi) that is still inside the input
@@ -238,6 +279,8 @@ func (h holeFinder) betweenSections(prev, s *Section, gap uint64) string {
 	switch {
 	case s.Align > 1 && a%s.Align == 0 && gap < s.Align:
 		return fmt.Sprintf("output section %s aligned to %d", s.Name, s.Align)
+	case !h.noInputs && h.scriptSym != "":
+		return scriptAlign(a, gap, "before "+h.scriptSym)
 	case prev.Segment != s.Segment && s.Segment >= 0:
 		return fmt.Sprintf("new segment for %s starts on a page boundary (%d)", s.Name, alignOf(a, gap))
 	}
@@ -308,6 +351,11 @@ func (l *Layout) runtime(pageSize uint64) {
 		l.checkBoundary(endRodata, marks[endRodata], pageSize, permRO, permRW)
 	}
 	l.checkSegments(pageSize)
+	for _, s := range l.Sections {
+		if s.alloc && s.Align > 1 && uint64(s.Addr)%s.Align != 0 {
+			l.Findings = append(l.Findings, fmt.Sprintf("section %s at %s is not aligned to its alignment %d", s.Name, s.Addr, s.Align))
+		}
+	}
 }
 
 func kernelPerm(a uint64, marks map[string]uint64, perm string) string {

@@ -91,6 +91,9 @@ func TestLinkAllTargets(t *testing.T) {
 							t.Errorf("bfd warned: %q", res.Layout.Warnings)
 						}
 						checkLayout(t, res.Image, res.Layout)
+						if script != ScriptNone {
+							checkFounding(t, res.Layout, script == ScriptKernelFixed)
+						}
 					})
 				}
 			}
@@ -208,4 +211,50 @@ func union(rs [][2]uint64) uint64 {
 		}
 	}
 	return n
+}
+
+// roaiPadding is the padding inside [__start_ro_after_init,
+// __end_ro_after_init).
+func roaiPadding(t *testing.T, lay *Layout) uint64 {
+	t.Helper()
+	lo, hi := symAddr(t, lay, "__start_ro_after_init"), symAddr(t, lay, "__end_ro_after_init")
+	var n uint64
+	for _, h := range lay.Holes {
+		if uint64(h.Addr) >= lo && uint64(h.Addr) < hi {
+			n += h.Size
+		}
+	}
+	return n
+}
+
+func symAddr(t *testing.T, lay *Layout, name string) uint64 {
+	t.Helper()
+	for _, s := range lay.Symbols {
+		if s.Name == name {
+			return uint64(s.Addr)
+		}
+	}
+	t.Fatalf("no symbol %s", name)
+	return 0
+}
+
+// checkFounding checks the founding case on any target: the page-aligned
+// array in ro_after_init costs padding; with the fix it sits at
+// __start_rodata and ro_after_init has no padding.
+func checkFounding(t *testing.T, lay *Layout, fixed bool) {
+	t.Helper()
+	pad := roaiPadding(t, lay)
+	t.Logf("%s %s ro_after_init padding %d", lay.Arch, lay.Linker.Name, pad)
+	if !fixed {
+		if pad < lay.PageSize/2 {
+			t.Errorf("ro_after_init padding %d, want at least half a page", pad)
+		}
+		return
+	}
+	if pad != 0 {
+		t.Errorf("fixed: ro_after_init padding %d, want 0", pad)
+	}
+	if z, s := symAddr(t, lay, "empty_zero_page"), symAddr(t, lay, "__start_rodata"); z != s {
+		t.Errorf("fixed: empty_zero_page at %#x, __start_rodata at %#x", z, s)
+	}
 }
