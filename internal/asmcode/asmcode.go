@@ -20,7 +20,8 @@
 //	          R_AARCH64_ADR_PREL_PG_HI21, R_AARCH64_ADD_ABS_LO12_NC (adrp reaches ±4 GiB)
 //	riscv64   lui a0,%hi(target); addi a0,a0,%lo(target); ret
 //	          R_RISCV_HI20, R_RISCV_LO12_I: absolute, so the address must be a
-//	          sign-extended 32-bit value (the riscv64 kernel's 0xffffffff80000000 is)
+//	          sign-extended 32-bit value below 0x7ffff800 (the riscv64 kernel's
+//	          0xffffffff80000000 is); a linker reports an overflow otherwise
 //	ppc64/le  lis r3,target@highest; ori r3,r3,target@higher; sldi r3,r3,32;
 //	          oris r3,r3,target@high; ori r3,r3,target@l; blr
 //	          R_PPC64_ADDR16_HIGHEST, _HIGHER, _HIGH, _LO: any 64-bit address

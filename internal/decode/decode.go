@@ -27,8 +27,7 @@ type Inst struct {
 	Text string
 }
 
-// String formats i as a listing line: address, bytes and text are added by
-// the caller; this is the text alone.
+// String returns the disassembly text.
 func (i Inst) String() string { return i.Text }
 
 // Arches lists the codeArch names AddressComputed understands.
@@ -89,7 +88,7 @@ func lookup(codeArch string) (*target, error) {
 		return &target{step: s390xStep, result: 2, unit: 2, bits: 64}, nil
 	case "mips64", "mips64le":
 		return &target{step: mipsStep(64), result: 2, delaySlot: true, unit: 4, bits: 64}, nil
-	case "mips", "mipsle":
+	case "mips":
 		return &target{step: mipsStep(32), result: 2, delaySlot: true, unit: 4, bits: 32}, nil
 	}
 	return nil, fmt.Errorf("decode: unknown code arch %q; known: %s", codeArch, strings.Join(Arches(), " "))
@@ -192,7 +191,7 @@ func (m *machine) execute(t *target) ([]Inst, error) {
 		if ret && slot {
 			return insts, errors.New("a return in the delay slot of a return")
 		}
-		insts = append(insts, Inst{Off: m.off, Len: size, Text: text})
+		insts = append(insts, Inst{Off: m.off, Len: size, Text: strings.TrimSpace(text)})
 		m.off += uint64(size)
 		if slot || (ret && !t.delaySlot) {
 			return insts, nil
