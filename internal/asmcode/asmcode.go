@@ -33,6 +33,10 @@
 //	mips      lui $2,%hi(target); addiu $2,$2,%lo(target); jr $31; nop
 //	          R_MIPS_HI16, R_MIPS_LO16
 //
+// golang-asm prints a listing to stdout when it rejects an instruction; the
+// sequences above are fixed and accepted, so that only happens on a bug here,
+// and its diagnostics are returned as errors.
+//
 // Addends: Reloc.Addend is the value for a RELA entry. On the REL targets
 // (386, arm, mips) every addend is zero, and Code holds that zero in each
 // relocated field (lui/addiu immediates, the mov immediate, the literal
@@ -44,7 +48,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
+
+// mu serialises golang-asm: some of its back ends build global opcode
+// tables on first use without locking.
+var mu sync.Mutex
 
 // Func is a generated function and the ELF relocations it needs.
 type Func struct {
@@ -94,5 +103,7 @@ func AddressOf(codeArch string, target string) (*Func, error) {
 	if target == "" {
 		return nil, fmt.Errorf("asmcode: %s: empty target symbol name", codeArch)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	return s.generate(codeArch, target)
 }

@@ -67,3 +67,27 @@ func TestUnknownArch(t *testing.T) {
 		t.Error("AddressOf with an empty target succeeded")
 	}
 }
+
+// TestConcurrent checks AddressOf gives the same result when called from
+// many goroutines at once (run with -race).
+func TestConcurrent(t *testing.T) {
+	want := map[string][]byte{}
+	for _, ca := range asmcode.Arches() {
+		fn, err := asmcode.AddressOf(ca, "sym")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[ca] = fn.Code
+	}
+	t.Run("group", func(t *testing.T) {
+		for _, ca := range asmcode.Arches() {
+			t.Run(ca, func(t *testing.T) {
+				t.Parallel()
+				fn, err := asmcode.AddressOf(ca, "sym")
+				if err != nil || !bytes.Equal(fn.Code, want[ca]) {
+					t.Errorf("concurrent AddressOf(%s) = %v, %v", ca, fn, err)
+				}
+			})
+		}
+	})
+}
