@@ -72,6 +72,8 @@ type holeFinder struct {
 	arch *arches.Arch
 	// noInputs is true when Read got no inputs: causes are inferred.
 	noInputs bool
+	// script is the linker script's text, or "".
+	script string
 	// sec is the section sectionHoles walks.
 	sec *Section
 	// scriptSym is a symbol no input defines (so the script does) at the
@@ -81,8 +83,7 @@ type holeFinder struct {
 
 // findHoles lists the gaps between neighbouring symbols inside each
 // allocated section and between allocated sections, each with its cause.
-func (l *Layout) findHoles(ix inputIndex, a *arches.Arch) {
-	h := holeFinder{ix: ix, arch: a, noInputs: len(ix) == 0}
+func (l *Layout) findHoles(h holeFinder) {
 	l.Holes = []Hole{}
 	var prev *Section
 	for i := range l.Sections {
@@ -94,7 +95,7 @@ func (l *Layout) findHoles(ix inputIndex, a *arches.Arch) {
 		if prev != nil {
 			end := uint64(prev.Addr) + prev.Size
 			if uint64(s.Addr) > end {
-				h.scriptSym = l.scriptSymbolAt(uint64(s.Addr), h.ix)
+				h.scriptSym = l.scriptSymbolAt(uint64(s.Addr), h)
 				l.addHole(end, uint64(s.Addr), "end of "+prev.Name, "start of "+s.Name, h.betweenSections(prev, s, uint64(s.Addr)-end))
 			}
 		}
@@ -159,14 +160,20 @@ func (l *Layout) sectionHoles(s *Section, h holeFinder) {
 	}
 }
 
-// scriptSymbolAt returns the first symbol at a that no input defines.
-func (l *Layout) scriptSymbolAt(a uint64, ix inputIndex) string {
+// scriptSymbolAt returns the symbol at a that no input defines and that
+// the script assigns first (the first by name without a script).
+func (l *Layout) scriptSymbolAt(a uint64, h holeFinder) string {
+	best, bestPos := "", -1
 	for _, y := range l.Symbols {
-		if uint64(y.Addr) == a && len(ix[y.Name]) == 0 {
-			return y.Name
+		if uint64(y.Addr) != a || len(h.ix[y.Name]) != 0 {
+			continue
+		}
+		pos := strings.Index(h.script, y.Name+" = .")
+		if best == "" || pos >= 0 && (bestPos < 0 || pos < bestPos) {
+			best, bestPos = y.Name, pos
 		}
 	}
-	return ""
+	return best
 }
 
 func (l *Layout) hasSymbols(s *Section) bool {

@@ -112,7 +112,13 @@ type Hole struct {
 // section or symbol whose alignment made it; without them causes are
 // inferred from addresses alone. Read returns an error, never panics, on
 // bytes that are not a readable ELF image.
-func Read(image []byte, inputs []Input) (lay *Layout, err error) {
+func Read(image []byte, inputs []Input) (*Layout, error) {
+	return read(image, inputs, "")
+}
+
+// read is Read knowing the script text, if any, that made the image: it
+// tells which of several script symbols at one address came first.
+func read(image []byte, inputs []Input, script string) (lay *Layout, err error) {
 	// debug/elf aims not to panic on hostile input; this is the backstop
 	// for the cases it misses, so that `inspect` of any file is safe.
 	defer func() {
@@ -136,7 +142,7 @@ func Read(image []byte, inputs []Input) (lay *Layout, err error) {
 		return nil, err
 	}
 	ix := indexInputs(inputs)
-	lay.findHoles(ix, archNamed(lay.Arch))
+	lay.findHoles(holeFinder{ix: ix, arch: archNamed(lay.Arch), noInputs: len(ix) == 0, script: script})
 	lay.runtime(lay.PageSize)
 	return lay, nil
 }

@@ -138,7 +138,7 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 	if err != nil {
 		return nil, fmt.Errorf("linker made no image: %v: %s", err, cmdline)
 	}
-	lay, err := Read(image, inputs)
+	lay, err := read(image, inputs, script)
 	if err != nil {
 		return nil, fmt.Errorf("reading the image of %s: %v", cmdline, err)
 	}
