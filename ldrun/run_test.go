@@ -337,3 +337,28 @@ func linkI386(f *testing.F, a *arches.Arch) (*Result, error) {
 	}
 	return Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Script: ScriptNone}, []Input{{Name: "c.o", Data: data}})
 }
+
+// TestScriptFileFindingsOrphans links with a script file that ends rodata
+// off a page boundary and places no .init.data.
+func TestScriptFileFindingsOrphans(t *testing.T) {
+	a := mustArch(t, "x86_64")
+	needLinker(t, a, arches.BFD)
+	srcs := founding(4096, false)
+	srcs["c.o"] += "\t.section .init.data,\"aw\"\n\t.globl init_x\ninit_x:\n\t.space 8\n\t.size init_x, 8\n"
+	res, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Script: "testdata/unaligned.lds"}, assemble(t, a, srcs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay := res.Layout
+	if len(lay.Orphans) != 1 || lay.Orphans[0] != "c.o(.init.data)" {
+		t.Errorf("orphans %q, want [c.o(.init.data)]", lay.Orphans)
+	}
+	found := false
+	for _, f := range lay.Findings {
+		found = found || strings.HasPrefix(f, "__end_rodata at ") && strings.Contains(f, "R-- and RW-")
+	}
+	if !found {
+		t.Errorf("no finding for the unaligned __end_rodata: %q", lay.Findings)
+	}
+	checkTiling(t, lay)
+}
