@@ -101,11 +101,18 @@ type Arch struct {
 	Machine elf.Machine
 	// Flags is e_flags as GNU as writes it with AsFlags.
 	Flags uint32
+	// OSABI is EI_OSABI as GNU as writes it (ELFOSABI_LINUX on hppa, where
+	// GNU ld refuses objects without it).
+	OSABI elf.OSABI
 	// RELA is true where GNU as writes SHT_RELA sections (addends in the
 	// entry), false for SHT_REL (addends in the section contents).
 	RELA bool
 	// MIPS64RInfo selects the MIPS n64 relocation info layout.
 	MIPS64RInfo bool
+	// InPlaceAddend is true where GNU as keeps addends in the section
+	// contents even though it writes RELA entries (their r_addend zero),
+	// and the linker reads them from there (sh).
+	InPlaceAddend bool
 
 	// PointerReloc is the relocation GNU as uses for a pointer-sized word.
 	PointerReloc uint32
@@ -147,6 +154,11 @@ type Arch struct {
 	// .section directive: "@" on most targets, "%" where "@" starts a
 	// comment.
 	SectionTypePrefix string
+	// AsmPrologue is GNU as source put at the top of every generated file,
+	// to make the assembler lay out as elfsynth does (riscv: no linker
+	// relaxation, so .balign in code pads instead of emitting
+	// R_RISCV_ALIGN).
+	AsmPrologue string
 
 	// KernelBase is the address where the built-in kernel scripts start
 	// text, like the real kernel's link address for this target.

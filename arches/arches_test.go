@@ -56,6 +56,9 @@ func checkHeader(t *testing.T, a *arches.Arch, f *elf.File, flags uint32) {
 		t.Errorf("header: got %v %v %v flags %#x; table says %v %v %v flags %#x",
 			f.Class, f.ByteOrder, f.Machine, flags, a.Class, a.Endian, a.Machine, a.Flags)
 	}
+	if f.OSABI != a.OSABI {
+		t.Errorf("header: EI_OSABI %v; table says %v", f.OSABI, a.OSABI)
+	}
 }
 
 // bookkeeping reports sections every object has and the table leaves out.

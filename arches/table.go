@@ -169,6 +169,7 @@ var table = []*Arch{
 			attributes(".riscv.attributes", elf.SHT_RISCV_ATTRIBUTES,
 				"A\x36\x00\x00\x00riscv\x00\x01\x2c\x00\x00\x00\x05rv64i2p0_m2p0_a2p0_f2p0_d2p0_zmmul1p0\x00")),
 		SectionTypePrefix: "@",
+		AsmPrologue:       "\t.option norelax\n",
 		KernelBase:        0xffffffff80000000,
 		CodeArch:          "riscv64",
 	},
@@ -185,6 +186,7 @@ var table = []*Arch{
 			attributes(".riscv.attributes", elf.SHT_RISCV_ATTRIBUTES,
 				"A\x31\x00\x00\x00riscv\x00\x01\x27\x00\x00\x00\x05rv32i2p0_m2p0_a2p0_c2p0_zmmul1p0\x00")),
 		SectionTypePrefix: "@",
+		AsmPrologue:       "\t.option norelax\n",
 		KernelBase:        0xc0000000, // PAGE_OFFSET; rv32 links the kernel there
 		CodeArch:          "",
 	},
@@ -303,8 +305,8 @@ var table = []*Arch{
 	},
 	{
 		Name: "sh4", Class: elf32, Endian: Little, Machine: elf.EM_SH,
-		Flags: 0x1, // EF_SH1
-		RELA:  true, PointerReloc: rSHDir32, PointerRelocName: "R_SH_DIR32", PointerDirective: ".long",
+		Flags:         0x1, // EF_SH1
+		InPlaceAddend: true, RELA: true, PointerReloc: rSHDir32, PointerRelocName: "R_SH_DIR32", PointerDirective: ".long",
 		PageSizes: []uint64{4096, 8192, 16384, 65536},
 		Package:   "binutils-sh4-linux-gnu", Triple: "sh4-linux-gnu",
 		BfdEmulation:      "shlelf_linux",
@@ -327,6 +329,7 @@ var table = []*Arch{
 	},
 	{
 		Name: "hppa", Class: elf32, Endian: Big, Machine: elf.EM_PARISC,
+		OSABI: elf.ELFOSABI_LINUX,
 		Flags: 0x20b, // EFA_PARISC_1_0
 		RELA:  true, PointerReloc: rPARISCDir32, PointerRelocName: "R_PARISC_DIR32", PointerDirective: ".long",
 		PageSizes: []uint64{4096, 16384, 65536},

@@ -32,6 +32,7 @@ func (p *Plan) unitAsm(u *PlannedUnit) string {
 	var w strings.Builder
 	fmt.Fprintf(&w, "/* elfsynth: unit %s of scenario %q for %s, page size %d.\n", u.Name, p.Name, a.Name, p.PageSize)
 	fmt.Fprintf(&w, " * Assemble: %s %s-o %s %s */\n", a.Tool("as"), asFlags(a.AsFlags), u.Name, AsmName(u.Name))
+	w.WriteString(a.AsmPrologue)
 	for _, sec := range u.Sections {
 		if sec.User {
 			p.sectionAsm(&w, sec)

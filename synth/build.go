@@ -134,7 +134,18 @@ func (p *Plan) buildUnit(ui int, u *Unit) (*PlannedUnit, error) {
 	}
 	pu.place(&PlannedSection{Name: ".note.GNU-stack", Type: elf.SHT_PROGBITS, Align: 1, User: true})
 	pu.moveTrailing()
+	p.finish(pu)
 	return pu, nil
+}
+
+// finish rounds user sections' sizes the way the target's assembler does,
+// now that each has its final alignment.
+func (p *Plan) finish(pu *PlannedUnit) {
+	for _, s := range pu.Sections {
+		if s.User {
+			s.Size = p.Arch.RoundSectionSize(s.Size, s.Align)
+		}
+	}
 }
 
 // place puts a user section where GNU as would: in place of a default
@@ -192,7 +203,7 @@ func (p *Plan) buildSection(field string, sec *Section) (*PlannedSection, error)
 		}
 		ps.Align = max(ps.Align, align)
 	}
-	ps.Size = p.Arch.RoundSectionSize(off, ps.Align)
+	ps.Size = off // rounded once merged with a default section, by finish
 	return ps, nil
 }
 

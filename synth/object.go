@@ -42,7 +42,7 @@ type definition struct {
 func (p *Plan) object(u *PlannedUnit) *elfw.File {
 	a := p.Arch
 	b := &objectBuilder{p: p, symIndex: map[string]int{}, secSym: map[int]int{}, defined: map[string]definition{},
-		f: &elfw.File{Class: a.Class, Order: a.Endian.ByteOrder(), Machine: a.Machine, Flags: a.Flags,
+		f: &elfw.File{Class: a.Class, Order: a.Endian.ByteOrder(), Machine: a.Machine, Flags: a.Flags, OSABI: a.OSABI,
 			RELA: a.RELA, MIPS64: a.MIPS64RInfo}}
 	for i, sec := range u.Sections {
 		b.f.Sections = append(b.f.Sections, b.section(sec))
@@ -109,8 +109,11 @@ func (b *objectBuilder) relocate(i int, sym *PlannedSymbol) {
 	switch {
 	case sym.PointsTo != nil:
 		target, addend := b.target(sym.PointsTo.Symbol, sym.PointsTo.Offset)
-		if !b.p.Arch.RELA {
+		if !b.p.Arch.RELA || b.p.Arch.InPlaceAddend {
 			b.putWord(sec.Data[sym.Offset:], uint64(addend))
+		}
+		if b.p.Arch.InPlaceAddend {
+			addend = 0
 		}
 		sec.Relocs = append(sec.Relocs, elfw.Reloc{Offset: sym.Offset, Symbol: target,
 			Type: b.p.Arch.PointerReloc, Addend: addend})

@@ -16,7 +16,7 @@ import (
 // The fields each level of a scenario file knows, in the order messages
 // list them.
 var (
-	scenarioFields = []string{"name", "page_size", "units"}
+	scenarioFields = []string{"name", "page_size", "script", "units"}
 	unitFields     = []string{"name", "sections"}
 	sectionFields  = []string{"name", "flags", "type", "align", "symbols"}
 	symbolFields   = []string{"name", "size", "align", "bind", "fill", "points_to", "code"}
@@ -336,6 +336,8 @@ func (d *decoder) scenario(s *Scenario, n ast.Node) error {
 			s.Name, err = d.name(field, v)
 		case "page_size":
 			s.PageSize, err = d.pageSize(field, v)
+		case "script":
+			s.Script, err = d.str(field, v)
 		case "units":
 			err = d.list(field, v, func(_ int, field string, v ast.Node) error {
 				u, err := d.unit(field, v)

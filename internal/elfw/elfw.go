@@ -19,6 +19,7 @@ type File struct {
 	Order   binary.ByteOrder
 	Machine elf.Machine
 	Flags   uint32
+	OSABI   elf.OSABI
 	// RELA selects SHT_RELA relocation sections; otherwise SHT_REL, with the
 	// addend stored in the section contents by the caller.
 	RELA bool
@@ -300,6 +301,7 @@ func (f *File) writeHeader(l *layout, b []byte) {
 		b[elf.EI_DATA] = byte(elf.ELFDATA2MSB)
 	}
 	b[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	b[elf.EI_OSABI] = byte(f.OSABI)
 	o.PutUint16(b[16:], uint16(elf.ET_REL))
 	o.PutUint16(b[18:], uint16(f.Machine))
 	o.PutUint32(b[20:], uint32(elf.EV_CURRENT))

@@ -1,0 +1,230 @@
+package golden_test
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/toolcheck"
+	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/synth"
+)
+
+// scenarioFiles lists every scenario in the golden testdata.
+func scenarioFiles(t testing.TB) []string {
+	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return files
+}
+
+// gnuArches are the targets with GNU tools in Debian.
+func gnuArches() []*arches.Arch {
+	var out []*arches.Arch
+	for _, a := range arches.All() {
+		if a.Package != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// TestSynthesizedMatchesGNUAs is the differential test: for every scenario and
+// every target with GNU tools, the units assembled by GNU as from `elfsynth
+// asm` output and the same units synthesized directly, linked by the same GNU
+// ld with the same script, give identical addresses and sizes for every
+// symbol and identical words for every pointer; and objects from both mixed
+// in one link land exactly the same, without a warning.
+func TestSynthesizedMatchesGNUAs(t *testing.T) {
+	for _, a := range gnuArches() {
+		t.Run(a.Name, func(t *testing.T) {
+			t.Parallel()
+			toolcheck.Require(t, a.Tool("as"))
+			toolcheck.Require(t, a.Tool("ld.bfd"))
+			for _, file := range scenarioFiles(t) {
+				s, err := synth.ParseFile(file)
+				require.NoError(t, err)
+				plan, err := synth.Build(s, a, pageSizeFor(s, a))
+				require.NoError(t, err)
+				compareWithGNUAs(t, filepath.Base(file), s, plan)
+			}
+		})
+	}
+}
+
+// pageSizeFor picks the scenario's page size when the target has it, else
+// the target's default.
+func pageSizeFor(s *synth.Scenario, a *arches.Arch) uint64 {
+	if s.PageSize != 0 && a.HasPageSize(s.PageSize) {
+		return s.PageSize
+	}
+	return a.DefaultPageSize()
+}
+
+func compareWithGNUAs(t *testing.T, name string, s *synth.Scenario, plan *synth.Plan) {
+	t.Helper()
+	ours, err := plan.Objects()
+	require.NoError(t, err)
+	var theirs []ldrun.Input
+	for i, src := range plan.Asm() {
+		obj, err := ldrun.Assemble(context.Background(), plan.Arch, src.Text)
+		require.NoError(t, err, "%s: GNU as on %s", name, src.Name)
+		theirs = append(theirs, ldrun.Input{Name: ours[i].Name, Data: obj})
+	}
+	synthetic := inputs(ours)
+	mixed := make([]ldrun.Input, len(ours))
+	for i := range mixed {
+		mixed[i] = [2][]ldrun.Input{synthetic, theirs}[i%2][i]
+	}
+	script := s.Script
+	if script == "" {
+		script = ldrun.ScriptKernel
+	}
+	opt := ldrun.Options{Arch: plan.Arch, Linker: arches.BFD, PageSize: plan.PageSize, Script: script}
+	want := link(t, name+" (GNU as)", opt, theirs)
+	got := link(t, name+" (elfsynth)", opt, synthetic)
+	mix := link(t, name+" (mixed)", opt, mixed)
+	for _, r := range []*ldrun.Result{got, mix} {
+		require.Equal(t, symbolMap(want.Layout), symbolMap(r.Layout), "%s on %s: symbols", name, plan.Arch.Name)
+		require.Equal(t, pointerWords(t, want, plan), pointerWords(t, r, plan), "%s on %s: pointer words", name, plan.Arch.Name)
+	}
+	checkPointersHoldTargets(t, name, got, plan)
+}
+
+func inputs(objs []synth.Object) []ldrun.Input {
+	out := make([]ldrun.Input, len(objs))
+	for i, o := range objs {
+		out[i] = ldrun.Input{Name: o.Name, Data: o.Data}
+	}
+	return out
+}
+
+// link links and requires a clean link: no error, no warning.
+func link(t *testing.T, what string, opt ldrun.Options, in []ldrun.Input) *ldrun.Result {
+	t.Helper()
+	r, err := ldrun.Link(context.Background(), opt, in)
+	require.NoError(t, err, what)
+	require.Empty(t, r.Layout.Warnings, "%s on %s: linker warnings", what, opt.Arch.Name)
+	return r
+}
+
+// symbolMap is every named symbol's address and size, mapping symbols aside.
+func symbolMap(l *ldrun.Layout) map[string]string {
+	m := map[string]string{}
+	for _, s := range l.Symbols {
+		if strings.HasPrefix(s.Name, "$") {
+			continue
+		}
+		m[s.Name] = fmt.Sprintf("%s size %d in %s", s.Addr, s.Size, s.Section)
+	}
+	return m
+}
+
+// pointerWords reads every points_to symbol's word from the image.
+func pointerWords(t *testing.T, r *ldrun.Result, plan *synth.Plan) map[string]uint64 {
+	t.Helper()
+	addrs := map[string]uint64{}
+	for _, s := range r.Layout.Symbols {
+		addrs[s.Name] = uint64(s.Addr)
+	}
+	words := map[string]uint64{}
+	for _, u := range plan.Units {
+		for _, sec := range u.Sections {
+			for _, sym := range sec.Symbols {
+				if sym.PointsTo != nil {
+					words[sym.Name] = readWord(t, r.Image, plan.Arch, addrs[sym.Name])
+				}
+			}
+		}
+	}
+	return words
+}
+
+// checkPointersHoldTargets checks each word against its target's address.
+func checkPointersHoldTargets(t *testing.T, name string, r *ldrun.Result, plan *synth.Plan) {
+	t.Helper()
+	addrs := map[string]uint64{}
+	for _, s := range r.Layout.Symbols {
+		addrs[s.Name] = uint64(s.Addr)
+	}
+	words := pointerWords(t, r, plan)
+	for _, u := range plan.Units {
+		for _, sec := range u.Sections {
+			for _, sym := range sec.Symbols {
+				if sym.PointsTo == nil {
+					continue
+				}
+				want := addrs[sym.PointsTo.Symbol] + uint64(sym.PointsTo.Offset)
+				if plan.Arch.PointerSize() == 4 {
+					want &= 0xffffffff
+				}
+				require.Equal(t, want, words[sym.Name], "%s on %s: %s points to %s", name, plan.Arch.Name, sym.Name, sym.PointsTo)
+			}
+		}
+	}
+}
+
+// readWord reads a pointer-sized word at a virtual address of an image.
+func readWord(t *testing.T, image []byte, a *arches.Arch, addr uint64) uint64 {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(image))
+	require.NoError(t, err)
+	size := a.PointerSize()
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_LOAD || addr < p.Vaddr || addr+size > p.Vaddr+p.Filesz {
+			continue
+		}
+		b := make([]byte, size)
+		_, err := p.ReadAt(b, int64(addr-p.Vaddr))
+		require.NoError(t, err)
+		if size == 8 {
+			return f.ByteOrder.Uint64(b)
+		}
+		return uint64(f.ByteOrder.Uint32(b))
+	}
+	t.Fatalf("%#x is in no loaded segment", addr)
+	return 0
+}
+
+// TestReadelfAcceptsObjects: readelf -aW prints no warning for any object on
+// any target.
+func TestReadelfAcceptsObjects(t *testing.T) {
+	readelf := toolcheck.Require(t, "readelf")
+	for _, a := range arches.All() {
+		t.Run(a.Name, func(t *testing.T) {
+			t.Parallel()
+			for _, file := range scenarioFiles(t) {
+				s, err := synth.ParseFile(file)
+				require.NoError(t, err)
+				plan, err := synth.Build(s, a, pageSizeFor(s, a))
+				require.NoError(t, err)
+				objs, err := plan.Objects()
+				require.NoError(t, err)
+				for _, o := range objs {
+					checkReadelf(t, readelf, o, filepath.Base(file))
+				}
+			}
+		})
+	}
+}
+
+func checkReadelf(t *testing.T, readelf string, o synth.Object, scenario string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), o.Name)
+	require.NoError(t, os.WriteFile(path, o.Data, 0o644))
+	cmd := exec.Command(readelf, "-aW", path)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "%s %s: %s", scenario, o.Name, stderr.String())
+	require.Empty(t, stderr.String(), "%s %s", scenario, o.Name)
+	require.NotContains(t, strings.ToLower(stdout.String()), "warning", "%s %s", scenario, o.Name)
+}
