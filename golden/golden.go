@@ -136,6 +136,9 @@ func selectArches(names []string) []*arches.Arch {
 }
 
 func casesFor(path string, s *synth.Scenario, a *arches.Arch, linkers []arches.Linker) []Case {
+	if s.HasCode() && a.CodeArch == "" {
+		return nil
+	}
 	pageSize := a.DefaultPageSize()
 	if s.PageSize != 0 {
 		if !a.HasPageSize(s.PageSize) {

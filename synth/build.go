@@ -2,10 +2,12 @@ package synth
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"strings"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/asmcode"
 )
 
 // Plan is a scenario resolved for one target and page size: every section's
@@ -68,6 +70,8 @@ type Func struct {
 	AddressOf string
 	// Asm is the function as GNU as source lines.
 	Asm string
+	// Align is the alignment the function needs.
+	Align uint64
 }
 
 // FuncReloc is a relocation inside generated code against AddressOf.
@@ -76,11 +80,6 @@ type FuncReloc struct {
 	Type   uint32
 	Addend int64
 }
-
-// CodeGenerator turns a `code:` symbol into machine code for a target. It is
-// set by the package that bridges to the assembler library, so that synth
-// itself stays free of it; nil means code is not supported.
-var CodeGenerator func(a *arches.Arch, c *Code) (*Func, error)
 
 // maxSize bounds every size and alignment: 1 GiB.
 const maxSize = 1 << 30
@@ -234,6 +233,9 @@ func (p *Plan) buildSymbol(field string, ps *PlannedSection, sym *Symbol) (*Plan
 		}
 		ys.Func, ys.Type = fn, elf.STT_FUNC
 		ys.Size = max(ys.Size, uint64(len(fn.Code)))
+		if sym.Align.IsZero() {
+			ys.Align = fn.Align
+		}
 	}
 	if err := checkAlign(ys.Align); err != nil {
 		return nil, p.errorf(sym.Pos, field+".align", "%v", err)
@@ -245,22 +247,41 @@ func (p *Plan) buildSymbol(field string, ps *PlannedSection, sym *Symbol) (*Plan
 }
 
 func (p *Plan) buildCode(field string, sym *Symbol) (*Func, error) {
-	if CodeGenerator == nil || p.Arch.CodeArch == "" {
+	if p.Arch.CodeArch == "" {
 		return nil, p.errorf(sym.Pos, field+".code", "no code generation for %s; targets with code: %s",
 			p.Arch.Name, strings.Join(CodeArches(), " "))
 	}
-	fn, err := CodeGenerator(p.Arch, sym.Code)
+	target := sym.Code.AddressOf
+	gen, err := asmcode.AddressOf(p.Arch.CodeArch, target)
+	if err == nil && p.Arch.Endian.ByteOrder() != byteOrder(asmcode.BigEndian(p.Arch.CodeArch)) {
+		err = fmt.Errorf("code for %s is %s-endian", p.Arch.CodeArch, map[bool]string{true: "big", false: "little"}[asmcode.BigEndian(p.Arch.CodeArch)])
+	}
 	if err != nil {
 		return nil, p.errorf(sym.Pos, field+".code", "%v", err)
 	}
+	src, err := asmcode.GNUAs(p.Arch.CodeArch, target)
+	if err != nil {
+		return nil, p.errorf(sym.Pos, field+".code", "%v", err)
+	}
+	fn := &Func{Code: gen.Code, AddressOf: target, Asm: src, Align: gen.Align}
+	for _, r := range gen.Relocs {
+		fn.Relocs = append(fn.Relocs, FuncReloc{Offset: r.Offset, Type: r.Type, Addend: r.Addend})
+	}
 	return fn, nil
+}
+
+func byteOrder(big bool) binary.ByteOrder {
+	if big {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
 }
 
 // CodeArches lists the targets `code:` symbols can be generated for.
 func CodeArches() []string {
 	var out []string
 	for _, a := range arches.All() {
-		if a.CodeArch != "" && CodeGenerator != nil {
+		if a.CodeArch != "" {
 			out = append(out, a.Name)
 		}
 	}

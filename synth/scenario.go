@@ -145,3 +145,18 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", loc, e.Msg)
 }
+
+// HasCode reports whether any symbol is a generated function, which only
+// targets with code generation can build.
+func (s *Scenario) HasCode() bool {
+	for _, u := range s.Units {
+		for _, sec := range u.Sections {
+			for _, sym := range sec.Symbols {
+				if sym.Code != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
