@@ -289,7 +289,10 @@ func (h holeFinder) betweenSections(prev, s *Section, gap uint64) string {
 	case !h.noInputs && h.scriptSym != "":
 		return scriptAlign(a, gap, "before "+h.scriptSym)
 	case prev.Segment != s.Segment && s.Segment >= 0:
-		return fmt.Sprintf("new segment for %s starts on a page boundary (%d)", s.Name, alignOf(a, gap))
+		if n := alignOf(a, gap); n != 0 {
+			return fmt.Sprintf("new segment for %s starts on a page boundary (%d)", s.Name, n)
+		}
+		return fmt.Sprintf("new segment for %s starts on a new page (at its file offset modulo the page size)", s.Name)
 	}
 	return scriptAlign(a, gap, "before output section "+s.Name)
 }

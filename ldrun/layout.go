@@ -25,6 +25,7 @@ func (a *Addr) UnmarshalText(b []byte) error {
 	return err
 }
 
+// String writes a as 0x-prefixed hex.
 func (a Addr) String() string { return fmt.Sprintf("%#x", uint64(a)) }
 
 // Layout is what a linked image holds and where, with the holes between
@@ -207,7 +208,7 @@ func (l *Layout) segmentOf(addr, size uint64) int {
 func (l *Layout) readSections(f *elf.File) {
 	l.Sections = []Section{}
 	for i, s := range f.Sections {
-		if s.Type == elf.SHT_NULL || s.Type == elf.SHT_SYMTAB || s.Type == elf.SHT_STRTAB {
+		if skipSection(s) {
 			continue
 		}
 		sec := Section{Name: s.Name, Addr: Addr(s.Addr), Size: s.Size, Align: s.Addralign,
@@ -229,6 +230,13 @@ func (l *Layout) readSections(f *elf.File) {
 		}
 		return a.index < b.index
 	})
+}
+
+// skipSection drops the null section and the non-allocated symbol and
+// string tables, which say nothing about layout; .dynstr stays.
+func skipSection(s *elf.Section) bool {
+	meta := s.Type == elf.SHT_SYMTAB || s.Type == elf.SHT_STRTAB
+	return s.Type == elf.SHT_NULL || meta && s.Flags&elf.SHF_ALLOC == 0
 }
 
 func sectionFlags(fl elf.SectionFlag) string {

@@ -170,7 +170,9 @@ func linkArgs(tool *Tool, opt Options, script bool, inputs []Input, objs []strin
 	}
 	args = append(args, "-static", "-nostdlib", "-z", "noexecstack",
 		"-z", fmt.Sprintf("max-page-size=%d", opt.PageSize))
-	if tool.Linker == arches.BFD && script {
+	if tool.Linker == arches.BFD && script && versionAtLeast(tool.Version, 2, 39) {
+		// GNU ld 2.39 started warning about RWX segments, which scripts
+		// without PHDRS make on purpose; older versions lack the flag.
 		args = append(args, "--no-warn-rwx-segments")
 	}
 	if strings.HasPrefix(a.Name, "riscv") && tool.Linker != arches.Mold {
@@ -184,7 +186,7 @@ func linkArgs(tool *Tool, opt Options, script bool, inputs []Input, objs []strin
 		// warns when _start is missing.
 		args = append(args, "-e", entryFor(inputs))
 	}
-	args = append(args, "-Map=link.map", "-o", "image")
+	args = append(args, "-o", "image")
 	return append(args, objs...)
 }
 
@@ -217,6 +219,20 @@ func entryFor(inputs []Input) string {
 		return "0"
 	}
 	return first
+}
+
+// versionAtLeast reports whether the version line's last field (GNU ld
+// prints "GNU ld (GNU Binutils for Debian) 2.40") is at least major.minor.
+func versionAtLeast(line string, major, minor int) bool {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return false
+	}
+	var ma, mi int
+	if n, _ := fmt.Sscanf(f[len(f)-1], "%d.%d", &ma, &mi); n < 2 {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
 }
 
 // commandLine quotes args the way a shell user would type them.

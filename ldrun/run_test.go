@@ -362,3 +362,18 @@ func TestScriptFileFindingsOrphans(t *testing.T) {
 	}
 	checkTiling(t, lay)
 }
+
+func TestVersionAtLeast(t *testing.T) {
+	for line, want := range map[string]bool{
+		"GNU ld (GNU Binutils for Debian) 2.40": true,
+		"GNU ld (GNU Binutils) 2.39":            true,
+		"GNU ld (GNU Binutils) 2.38.50":         false,
+		"GNU ld version 3.1":                    true,
+		"":                                      false,
+		"fake ld":                               false,
+	} {
+		if got := versionAtLeast(line, 2, 39); got != want {
+			t.Errorf("versionAtLeast(%q, 2, 39) = %v", line, got)
+		}
+	}
+}
