@@ -109,13 +109,34 @@ func (l *Layout) findHoles(h holeFinder) {
 	}
 }
 
-func (l *Layout) addHole(lo, hi uint64, before, after, cause string) {
-	if cause == "" {
-		// No alignment can have made the gap: the bytes are contents
-		// no symbol labels.
-		cause = "bytes no symbol covers (linker-made or unlabelled input data)"
+// piece is one cause of the part of a gap that ends at hi.
+type piece struct {
+	hi    uint64
+	kind  CauseKind
+	align uint64
+	text  string
+}
+
+// addHole records the gap [lo, hi) as one hole per cause, in address
+// order: the pieces split it at their ends.
+func (l *Layout) addHole(lo, hi uint64, before, after string, pieces ...piece) {
+	for _, p := range pieces {
+		if p.hi <= lo {
+			continue
+		}
+		end := min(p.hi, hi)
+		if p.text == "" {
+			// No alignment can have made the gap: the bytes are
+			// contents no symbol labels.
+			p.kind, p.align, p.text = CauseUnknown, 0, "bytes no symbol covers (linker-made or unlabelled input data)"
+		}
+		l.Holes = append(l.Holes, Hole{Addr: Addr(lo), Size: end - lo, Before: before, After: after,
+			Cause: p.text, Kind: p.kind, Align: p.align})
+		lo = end
 	}
-	l.Holes = append(l.Holes, Hole{Addr: Addr(lo), Size: hi - lo, Before: before, After: after, Cause: cause})
+	if lo < hi {
+		l.addHole(lo, hi, before, after, piece{hi: hi})
+	}
 }
 
 // sectionHoles walks s's symbols in address order and reports every gap
@@ -127,7 +148,7 @@ func (l *Layout) sectionHoles(s *Section, h holeFinder) {
 	lo, end := uint64(s.Addr), uint64(s.Addr)+s.Size
 	if s.Name == ".relro_padding" {
 		// mold's NOBITS section that pads the RELRO region to a page.
-		l.addHole(lo, end, "start of "+s.Name, "end of "+s.Name, "mold pads the RELRO region to a page boundary")
+		l.addHole(lo, end, "start of "+s.Name, "end of "+s.Name, piece{end, CauseSegment, 0, "mold pads the RELRO region to a page boundary"})
 		return
 	}
 	if !l.hasSymbols(s) {
@@ -146,7 +167,7 @@ func (l *Layout) sectionHoles(s *Section, h holeFinder) {
 			continue
 		}
 		if a > cursor {
-			l.addHole(cursor, a, before, y.Name, h.beforeSymbol(prevSym, y, cursor, a))
+			l.addHole(cursor, a, before, y.Name, h.beforeSymbol(prevSym, y, cursor, a)...)
 		}
 		if a+y.Size >= cursor {
 			cursor, before, prevSym = max(a+y.Size, cursor), y.Name, y
@@ -156,7 +177,7 @@ func (l *Layout) sectionHoles(s *Section, h holeFinder) {
 		}
 	}
 	if end > cursor {
-		l.addHole(cursor, end, before, "end of "+s.Name, h.atSectionEnd(prevSym, s, cursor, end))
+		l.addHole(cursor, end, before, "end of "+s.Name, h.atSectionEnd(prevSym, s, cursor, end)...)
 	}
 }
 
@@ -188,32 +209,34 @@ func (l *Layout) hasSymbols(s *Section) bool {
 // beforeSymbol explains the gap [lo, hi) ending at symbol y: the tail of
 // the previous symbol's input section, the alignment of y's input section,
 // and y's own alignment inside it, in address order.
-func (h holeFinder) beforeSymbol(prev, y *Symbol, lo, hi uint64) string {
+func (h holeFinder) beforeSymbol(prev, y *Symbol, lo, hi uint64) []piece {
 	in, ok := h.ix.lookup(y.Name, hi)
 	if ok && prev != nil {
 		pin, pok := h.ix.lookup(prev.Name, uint64(prev.Addr))
 		if pok && pin.obj == in.obj && pin.sec == in.sec && uint64(prev.Addr)-pin.off == hi-in.off {
 			// Both in one input section: only y's own alignment.
-			return symbolAlign(y.Name, hi, hi-lo, hi-in.off)
+			return []piece{symbolAlign(y.Name, hi, hi-lo, hi-in.off)}
 		}
 	}
-	var parts []string
+	var parts []piece
 	lo, parts = h.tail(prev, lo, hi, parts)
 	if lo >= hi {
-		return strings.Join(parts, "; ")
+		return parts
 	}
 	if !ok {
-		return strings.Join(append(parts, h.unknownAlign(y.Name, lo, hi)), "; ")
+		return append(parts, h.unknownAlign(y.Name, lo, hi))
 	}
 	start := hi - in.off
 	if start > lo {
 		rel := start - uint64(h.sec.Addr)
 		switch {
 		case in.secAlign > 1 && start%in.secAlign == 0 && start-lo < in.secAlign:
-			parts = append(parts, fmt.Sprintf("%s aligned to %d", in.where(), in.secAlign))
+			parts = append(parts, piece{start, CauseInputSection, in.secAlign,
+				fmt.Sprintf("%s aligned to %d", in.where(), in.secAlign)})
 		case in.secAlign > 1 && rel%in.secAlign == 0 && start-lo < in.secAlign:
-			parts = append(parts, fmt.Sprintf("%s aligned to %d relative to output section %s, which is itself misaligned at %s",
-				in.where(), in.secAlign, h.sec.Name, h.sec.Addr))
+			parts = append(parts, piece{start, CauseInputSection, in.secAlign,
+				fmt.Sprintf("%s aligned to %d relative to output section %s, which is itself misaligned at %s",
+					in.where(), in.secAlign, h.sec.Name, h.sec.Addr)})
 		default:
 			parts = append(parts, scriptAlign(start, start-lo, "before "+in.where()))
 		}
@@ -222,18 +245,19 @@ func (h holeFinder) beforeSymbol(prev, y *Symbol, lo, hi uint64) string {
 	if hi > lo {
 		parts = append(parts, symbolAlign(y.Name, hi, hi-lo, hi-in.off))
 	}
-	return strings.Join(parts, "; ")
+	return parts
 }
 
 // symbolAlign explains a gap of gap bytes before symbol name at a, inside
 // its input section placed at start; alignment counts from start.
-func symbolAlign(name string, a, gap, start uint64) string {
-	return fmt.Sprintf("symbol %s aligned to %d", name, alignOf(a-start, gap))
+func symbolAlign(name string, a, gap, start uint64) piece {
+	n := alignOf(a-start, gap)
+	return piece{a, CauseSymbol, n, fmt.Sprintf("symbol %s aligned to %d", name, n)}
 }
 
 // tail explains the part of [lo, hi) that is still inside the input
 // section of the previous symbol, and returns where that part ends.
-func (h holeFinder) tail(prev *Symbol, lo, hi uint64, parts []string) (uint64, []string) {
+func (h holeFinder) tail(prev *Symbol, lo, hi uint64, parts []piece) (uint64, []piece) {
 	if prev == nil {
 		return lo, parts
 	}
@@ -246,65 +270,68 @@ func (h holeFinder) tail(prev *Symbol, lo, hi uint64, parts []string) (uint64, [
 		return lo, parts
 	}
 	end := min(secEnd, hi)
-	why := "bytes after its last symbol"
+	why, align := "bytes after its last symbol", uint64(0)
 	if h.arch != nil && (h.arch.SizeRoundsToAlign || h.arch.SizeMultiple != 0) {
-		why = "size rounded up by the assembler"
+		// The assembler rounded the size up to (a cap on) the section's
+		// alignment: that alignment made these bytes.
+		why, align = "size rounded up by the assembler", in.secAlign
 	}
-	return end, append(parts, in.where()+" "+why)
+	return end, append(parts, piece{end, CauseSectionTail, align, in.where() + " " + why})
 }
 
 // unknownAlign explains a gap before a symbol the inputs do not define: a
 // script symbol after `. = ALIGN(N)`, or, without inputs, any alignment.
-func (h holeFinder) unknownAlign(name string, lo, hi uint64) string {
+func (h holeFinder) unknownAlign(name string, lo, hi uint64) piece {
 	if h.noInputs {
 		n := alignOf(hi, hi-lo)
 		if n == 0 {
-			return ""
+			return piece{hi: hi}
 		}
-		return fmt.Sprintf("%s aligned to %d (inferred from its address: an input section, symbol or script alignment)", name, n)
+		return piece{hi, CauseUnknown, n, fmt.Sprintf("%s aligned to %d (inferred from its address: an input section, symbol or script alignment)", name, n)}
 	}
 	return scriptAlign(hi, hi-lo, "before "+name)
 }
 
 // atSectionEnd explains the gap between the last symbol and the end of s.
-func (h holeFinder) atSectionEnd(prev *Symbol, s *Section, lo, hi uint64) string {
-	var parts []string
+func (h holeFinder) atSectionEnd(prev *Symbol, s *Section, lo, hi uint64) []piece {
+	var parts []piece
 	lo, parts = h.tail(prev, lo, hi, parts)
 	if hi > lo {
 		if h.noInputs {
-			parts = append(parts, fmt.Sprintf("unlabelled bytes at the end of %s (input section tails or a script . = ALIGN)", s.Name))
+			parts = append(parts, piece{hi, CauseUnknown, 0,
+				fmt.Sprintf("unlabelled bytes at the end of %s (input section tails or a script . = ALIGN)", s.Name)})
 		} else {
 			parts = append(parts, scriptAlign(hi, hi-lo, "at the end of output section "+s.Name))
 		}
 	}
-	return strings.Join(parts, "; ")
+	return parts
 }
 
 // betweenSections explains the gap before output section s.
-func (h holeFinder) betweenSections(prev, s *Section, gap uint64) string {
+func (h holeFinder) betweenSections(prev, s *Section, gap uint64) piece {
 	a := uint64(s.Addr)
 	switch {
 	case s.Align > 1 && a%s.Align == 0 && gap < s.Align:
-		return fmt.Sprintf("output section %s aligned to %d", s.Name, s.Align)
+		return piece{a, CauseOutputSection, s.Align, fmt.Sprintf("output section %s aligned to %d", s.Name, s.Align)}
 	case !h.noInputs && h.scriptSym != "":
 		return scriptAlign(a, gap, "before "+h.scriptSym)
 	case prev.Segment != s.Segment && s.Segment >= 0:
 		if n := alignOf(a, gap); n != 0 {
-			return fmt.Sprintf("new segment for %s starts on a page boundary (%d)", s.Name, n)
+			return piece{a, CauseSegment, n, fmt.Sprintf("new segment for %s starts on a page boundary (%d)", s.Name, n)}
 		}
-		return fmt.Sprintf("new segment for %s starts on a new page (at its file offset modulo the page size)", s.Name)
+		return piece{a, CauseSegment, 0, fmt.Sprintf("new segment for %s starts on a new page (at its file offset modulo the page size)", s.Name)}
 	}
 	return scriptAlign(a, gap, "before output section "+s.Name)
 }
 
 // scriptAlign names the `. = ALIGN(N)` statement that explains a gap of
 // gap bytes ending at aligned address a.
-func scriptAlign(a, gap uint64, where string) string {
+func scriptAlign(a, gap uint64, where string) piece {
 	n := alignOf(a, gap)
 	if n == 0 {
-		return ""
+		return piece{hi: a}
 	}
-	return fmt.Sprintf("script: . = ALIGN(%d) %s", n, where)
+	return piece{a, CauseScript, n, fmt.Sprintf("script: . = ALIGN(%d) %s", n, where)}
 }
 
 // alignOf is the smallest power of two larger than gap that divides a:

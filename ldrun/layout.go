@@ -106,6 +106,49 @@ type Hole struct {
 	Before string `json:"before"`
 	After  string `json:"after"`
 	Cause  string `json:"cause"`
+	// Kind says what sort of thing Cause names; Align is the alignment
+	// that made the hole, or zero when none did.
+	Kind  CauseKind `json:"kind"`
+	Align uint64    `json:"align"`
+}
+
+// CauseKind classifies what made a hole.
+type CauseKind string
+
+// The kinds of cause.
+const (
+	// CauseInputSection: an input section's alignment ("mm_init.o(.data)").
+	CauseInputSection CauseKind = "input-section"
+	// CauseSymbol: a symbol's alignment inside its input section.
+	CauseSymbol CauseKind = "symbol"
+	// CauseSectionTail: bytes of an input section after its last symbol,
+	// such as the assembler's size rounding.
+	CauseSectionTail CauseKind = "section-tail"
+	// CauseScript: a script statement, `. = ALIGN(N)`.
+	CauseScript CauseKind = "script"
+	// CauseOutputSection: an output section's own alignment.
+	CauseOutputSection CauseKind = "output-section"
+	// CauseSegment: a new segment starting on a new page.
+	CauseSegment CauseKind = "segment"
+	// CauseUnknown: nothing in the inputs or the script explains it.
+	CauseUnknown CauseKind = "unknown"
+)
+
+// AlignmentPadding is the bytes of holes that an input section's or a
+// symbol's alignment of at least minAlign made, the assembler's rounding
+// of such sections included; script statements and output sections aside.
+// With minAlign the page size, it is the padding page-aligned data costs.
+func (l *Layout) AlignmentPadding(minAlign uint64) uint64 {
+	var n uint64
+	for _, h := range l.Holes {
+		switch h.Kind {
+		case CauseInputSection, CauseSymbol, CauseSectionTail:
+			if h.Align >= minAlign {
+				n += h.Size
+			}
+		}
+	}
+	return n
 }
 
 // Read reads an ELF image into a Layout. Inputs, the objects the image was

@@ -19,12 +19,19 @@ const (
 	// ScriptKernelFixed is ScriptKernel with *(.rodata..page_aligned)
 	// directly after __start_rodata: the founding case's fix.
 	ScriptKernelFixed = "kernel-fixed"
+	// ScriptKernelSorted is ScriptKernel with
+	// SORT_BY_ALIGNMENT(.data..ro_after_init): a candidate fix that orders
+	// the ro_after_init input sections by alignment.
+	ScriptKernelSorted = "kernel-sorted"
+	// ScriptKernelOwnSection is ScriptKernel with .rodata..page_aligned in
+	// a page-aligned output section of its own, first in rodata.
+	ScriptKernelOwnSection = "kernel-own-section"
 	// ScriptNone means no script: the linker's default layout.
 	ScriptNone = "none"
 )
 
 // ScriptNames lists the built-in scripts.
-var ScriptNames = []string{ScriptKernel, ScriptKernelFixed, ScriptNone}
+var ScriptNames = []string{ScriptKernel, ScriptKernelFixed, ScriptKernelSorted, ScriptKernelOwnSection, ScriptNone}
 
 //go:embed scripts/*.tmpl
 var scriptFS embed.FS
@@ -73,6 +80,9 @@ type scriptData struct {
 	PageSize   uint64
 	KernelBase uint64
 	Fixed      bool
+	OwnSection bool
+	// ROAfterInit is the input section pattern for ro_after_init data.
+	ROAfterInit string
 	kernelShape
 	// Text and Data are the segment assignments (" :text") or empty.
 	Text, Data string
@@ -84,7 +94,7 @@ type scriptData struct {
 // contents of the file name. ScriptNone has no text and is an error here.
 func Script(name string, a *arches.Arch, pageSize uint64) (string, error) {
 	switch name {
-	case ScriptKernel, ScriptKernelFixed:
+	case ScriptKernel, ScriptKernelFixed, ScriptKernelSorted, ScriptKernelOwnSection:
 		return renderKernel(name, a, pageSize)
 	case ScriptNone:
 		return "", fmt.Errorf("script %q has no text: the linker uses its default layout", name)
@@ -104,9 +114,13 @@ func renderKernel(name string, a *arches.Arch, pageSize uint64) (string, error) 
 		return "", fmt.Errorf("page size %d is not a power of two", pageSize)
 	}
 	d := scriptData{Name: name, Arch: a.Name, PageSize: pageSize, KernelBase: a.KernelBase,
-		Fixed: name == ScriptKernelFixed, kernelShape: kernelShapes[a.Name], After: afterSections[a.Name]}
+		Fixed: name == ScriptKernelFixed, OwnSection: name == ScriptKernelOwnSection,
+		ROAfterInit: "*(.data..ro_after_init)", kernelShape: kernelShapes[a.Name], After: afterSections[a.Name]}
 	if d.RodataAlign == 0 {
 		d.RodataAlign = pageSize
+	}
+	if name == ScriptKernelSorted {
+		d.ROAfterInit = "*(SORT_BY_ALIGNMENT(.data..ro_after_init))"
 	}
 	if d.PHDRS {
 		d.Text, d.Data = " :text", " :data"

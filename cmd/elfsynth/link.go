@@ -74,7 +74,7 @@ func parseLinkFlags(args []string, stderr io.Writer) (*linkFlags, error) {
 	archName := fs.String("arch", "", "target `name` (see elfsynth arches)")
 	linker := fs.String("linker", "bfd", "`linker`: bfd, gold, lld, mold or all")
 	pageSize := fs.String("page-size", "", "page `size`; default: the scenario's, else the target's default")
-	script := fs.String("script", "", "linker script: kernel, kernel-fixed, none or a `file`; default: the scenario's, else kernel")
+	script := fs.String("script", "", "linker script: kernel, kernel-fixed, kernel-sorted, kernel-own-section, none or a `file`; default: the scenario's, else kernel")
 	asJSON := fs.Bool("json", false, "print the layout as JSON")
 	out := fs.String("o", "", "write the linked `image` here (with --linker all: IMAGE.LINKER)")
 	pos, err := parseArgs(fs, args)

@@ -3,13 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/elfsynth/elfsynth/ldrun"
 )
 
 func init() {
 	register(command{name: "script", usage: "script NAME --arch A [--page-size N]",
-		summary: "print a built-in linker script (kernel, kernel-fixed) rendered for a target and page size",
+		summary: "print a built-in linker script (kernel, kernel-fixed, kernel-sorted, kernel-own-section) rendered for a target and page size",
 		run:     cmdScript})
 }
 
@@ -26,8 +27,8 @@ func cmdScript(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if name != ldrun.ScriptKernel && name != ldrun.ScriptKernelFixed {
-		return fail(stderr, usagef("script %q: built-in scripts with text are %s and %s", name, ldrun.ScriptKernel, ldrun.ScriptKernelFixed))
+	if name == ldrun.ScriptNone || !contains(ldrun.ScriptNames, name) {
+		return fail(stderr, usagef("script %q: built-in scripts with text are %s", name, strings.Join(textScripts(), ", ")))
 	}
 	a, err := lookupArch(*archName)
 	if err != nil {
@@ -43,4 +44,24 @@ func cmdScript(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, text)
 	return exitOK
+}
+
+// textScripts are the built-in scripts that have text.
+func textScripts() []string {
+	var out []string
+	for _, n := range ldrun.ScriptNames {
+		if n != ldrun.ScriptNone {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
