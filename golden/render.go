@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -22,6 +23,30 @@ func Render(c Case, plan *synth.Plan, lay *ldrun.Layout) []byte {
 	writeInput(&b, plan)
 	b.WriteString("\n")
 	lay.WriteText(&b)
+	return b.Bytes()
+}
+
+// RenderFailure is a case's golden text when the linker refuses the input:
+// the header, the command and what the linker said, its lines sorted and
+// repeats counted, since a multi-threaded linker prints them in any order.
+func RenderFailure(c Case, err *ldrun.LinkError) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# elfsynth golden file: scenario %s (%s)\n", c.Name, c.Path)
+	fmt.Fprintf(&b, "# arch %s, linker %s, page size %d, script %s\n", c.Arch.Name, c.Linker, c.PageSize, c.Script)
+	fmt.Fprintf(&b, "# regenerate with: make golden\n\nthe linker refuses this input (%s)\ncommand: %s\n\n",
+		err.Reason, err.Command)
+	counts := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(err.Stderr), "\n") {
+		counts[line]++
+	}
+	lines := make([]string, 0, len(counts))
+	for line := range counts {
+		lines = append(lines, line)
+	}
+	sort.Strings(lines)
+	for _, line := range lines {
+		fmt.Fprintf(&b, "%dx %s\n", counts[line], line)
+	}
 	return b.Bytes()
 }
 

@@ -174,13 +174,9 @@ func zeroPageJob(a *arches.Arch, l arches.Linker, ps uint64, v Variant, s *synth
 	if err != nil {
 		return reproJob{}, err
 	}
-	objs, err := plan.Objects()
+	in, _, err := Inputs(plan)
 	if err != nil {
 		return reproJob{}, err
-	}
-	in := make([]ldrun.Input, len(objs))
-	for i, o := range objs {
-		in[i] = ldrun.Input{Name: o.Name, Data: o.Data}
 	}
 	return reproJob{
 		row: ReproRow{Arch: a.Name, Linker: l.String(), PageSize: ps, Variant: v.Name},

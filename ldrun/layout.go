@@ -47,6 +47,8 @@ type Layout struct {
 	Warnings []string `json:"warnings"`
 	// Findings are pages that would need two permissions at run time.
 	Findings []string `json:"findings"`
+	// Code is each generated function decoded after linking.
+	Code []CodeCheck `json:"code"`
 }
 
 // LinkerInfo says which linker made an image and how.
@@ -178,7 +180,7 @@ func read(image []byte, inputs []Input, script string) (lay *Layout, err error) 
 	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
 		return nil, fmt.Errorf("not a linked image: ELF type %v", f.Type)
 	}
-	lay = &Layout{Symbols: []Symbol{}, Orphans: []string{}, Warnings: []string{}, Findings: []string{}}
+	lay = &Layout{Symbols: []Symbol{}, Orphans: []string{}, Warnings: []string{}, Findings: []string{}, Code: []CodeCheck{}}
 	lay.Arch, lay.PageSize = guessArch(f)
 	lay.readSegments(f)
 	lay.readSections(f)
@@ -248,6 +250,19 @@ func (l *Layout) segmentOf(addr, size uint64) int {
 	return -1
 }
 
+// symbolSegment is the segment of a symbol's section when the symbol lies
+// in it: a symbol at the end of one segment and the start of the next
+// belongs with its section.
+func (l *Layout) symbolSegment(s elf.Symbol, secSegs map[elf.SectionIndex]int) int {
+	if i, ok := secSegs[s.Section]; ok && i >= 0 {
+		seg := l.Segments[i]
+		if s.Value >= uint64(seg.Vaddr) && s.Value+s.Size <= uint64(seg.Vaddr)+seg.Memsz {
+			return i
+		}
+	}
+	return l.segmentOf(s.Value, s.Size)
+}
+
 func (l *Layout) readSections(f *elf.File) {
 	l.Sections = []Section{}
 	for i, s := range f.Sections {
@@ -305,8 +320,9 @@ func (l *Layout) readSymbols(f *elf.File) error {
 		return err
 	}
 	names := map[elf.SectionIndex]string{}
+	segs := map[elf.SectionIndex]int{}
 	for _, s := range l.Sections {
-		names[s.index] = s.Name
+		names[s.index], segs[s.index] = s.Name, s.Segment
 	}
 	for _, s := range syms {
 		if !interesting(s) {
@@ -322,7 +338,7 @@ func (l *Layout) readSymbols(f *elf.File) error {
 			}
 		}
 		l.Symbols = append(l.Symbols, Symbol{Name: s.Name, Addr: Addr(s.Value), Size: s.Size,
-			Section: sec, Segment: l.segmentOf(s.Value, s.Size), shndx: s.Section})
+			Section: sec, Segment: l.symbolSegment(s, segs), shndx: s.Section})
 	}
 	sort.SliceStable(l.Symbols, func(i, j int) bool {
 		a, b := l.Symbols[i], l.Symbols[j]

@@ -34,6 +34,9 @@ type Options struct {
 	Script string
 	// Timeout bounds the linker's run; zero means DefaultTimeout.
 	Timeout time.Duration
+	// Functions are generated functions in the inputs to decode and check
+	// after linking; see Layout.Code.
+	Functions []Function
 }
 
 // DefaultTimeout is how long a linker may run when Options.Timeout is zero.
@@ -132,7 +135,7 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 		return nil, fmt.Errorf("linker stopped (%v) after %v: %s\n%s", ctx.Err(), opt.Timeout, cmdline, stderr.String())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("linker failed (%v): %s\n%s", err, cmdline, stderr.String())
+		return nil, &LinkError{Reason: err.Error(), Command: cmdline, Stderr: stderr.String()}
 	}
 	image, err := os.ReadFile(filepath.Join(dir, "image"))
 	if err != nil {
@@ -150,6 +153,7 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 		lay.Orphans = orphans(script, inputs)
 	}
 	lay.runtime(opt.PageSize)
+	lay.checkCode(image, opt.Arch, opt.Functions)
 	return &Result{Image: image, Layout: lay}, nil
 }
 
@@ -233,6 +237,20 @@ func versionAtLeast(line string, major, minor int) bool {
 		return false
 	}
 	return ma > major || ma == major && mi >= minor
+}
+
+// LinkError is a linker that ran and refused its input.
+type LinkError struct {
+	// Reason is how the linker ended ("exit status 1").
+	Reason string
+	// Command is the command line, quoted as a shell user would type it.
+	Command string
+	// Stderr is everything the linker printed.
+	Stderr string
+}
+
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("linker failed (%s): %s\n%s", e.Reason, e.Command, e.Stderr)
 }
 
 // commandLine quotes args the way a shell user would type them.

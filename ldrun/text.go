@@ -42,6 +42,12 @@ func (l *Layout) WriteText(w io.Writer) error {
 			}
 		}
 	}
+	if len(l.Code) > 0 {
+		p("\ncode:\n  FUNCTION\tADDRESS OF\tCOMPUTED\tEXPECTED\tRESULT\n")
+		for _, c := range l.Code {
+			p("  %s\t%s\t%s\t%s\t%s\n", c.Symbol, c.AddressOf, c.Computed, c.Expected, c.result())
+		}
+	}
 	list("orphans", l.Orphans)
 	list("findings", l.Findings)
 	list("warnings", l.Warnings)
@@ -53,4 +59,14 @@ func segName(i int) string {
 		return "-"
 	}
 	return fmt.Sprint(i)
+}
+
+func (c CodeCheck) result() string {
+	switch {
+	case c.Error != "":
+		return "not decoded: " + c.Error
+	case c.Verified:
+		return "ok"
+	}
+	return "WRONG"
 }

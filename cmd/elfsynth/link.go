@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
 )
@@ -46,13 +47,9 @@ func cmdLink(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	objs, err := plan.Objects()
+	inputs, fns, err := golden.Inputs(plan)
 	if err != nil {
 		return fail(stderr, err)
-	}
-	inputs := make([]ldrun.Input, len(objs))
-	for i, o := range objs {
-		inputs[i] = ldrun.Input{Name: o.Name, Data: o.Data}
 	}
 	script, err := scriptFor(lf.script, s)
 	if err != nil {
@@ -61,7 +58,7 @@ func cmdLink(args []string, stdout, stderr io.Writer) int {
 	// An interrupt kills the linker; Link still removes its directory.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script}
+	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Functions: fns}
 	if !lf.all {
 		opt.Linker = lf.linkers[0]
 		return linkOne(ctx, opt, inputs, lf, stdout, stderr)
@@ -114,30 +111,15 @@ func parseLinkFlags(args []string, stderr io.Writer) (*linkFlags, error) {
 // cannot be read is bad input.
 func scriptFor(flagScript string, s *synth.Scenario) (string, error) {
 	name := flagScript
-	if name == "" && s.Script != "" {
-		name = s.Script
-		if !isBuiltin(name) && !filepath.IsAbs(name) && s.File != "" {
-			name = filepath.Join(filepath.Dir(s.File), name)
-		}
-	}
 	if name == "" {
-		return ldrun.ScriptKernel, nil
+		name = golden.ScriptOf(s.File, s)
 	}
-	if !isBuiltin(name) {
+	if !golden.IsBuiltinScript(name) {
 		if _, err := os.Stat(name); err != nil {
 			return "", err
 		}
 	}
 	return name, nil
-}
-
-func isBuiltin(name string) bool {
-	for _, n := range ldrun.ScriptNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 func linkOne(ctx context.Context, opt ldrun.Options, inputs []ldrun.Input, lf *linkFlags, stdout, stderr io.Writer) int {
