@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,10 +147,10 @@ func TestLinkerFailure(t *testing.T) {
 }
 
 // fakeLinker puts an x86_64-linux-gnu-ld.bfd on PATH that answers
-// --version and otherwise sleeps.
-func fakeLinker(t *testing.T) {
+// --version and otherwise runs the shell commands body.
+func fakeLinker(t *testing.T, body string) {
 	dir := t.TempDir()
-	script := "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'fake ld 1.0'; exit 0; fi\nexec sleep 100\n"
+	script := "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'fake ld 1.0'; exit 0; fi\n" + body + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "x86_64-linux-gnu-ld.bfd"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func fakeLinker(t *testing.T) {
 func TestLinkerHangs(t *testing.T) {
 	toolcheck.Require(t, "sleep")
 	a := mustArch(t, "x86_64")
-	fakeLinker(t)
+	fakeLinker(t, "exec sleep 100")
 	left := privateTemp(t)
 	in := []Input{{Name: "x.o", Data: []byte("not linked")}}
 	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Timeout: time.Second}, in)
@@ -171,6 +172,32 @@ func TestLinkerHangs(t *testing.T) {
 	_, err = Link(ctx, Options{Arch: a, Linker: arches.BFD}, in)
 	if err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("cancel: %v", err)
+	}
+	if l := left(); len(l) != 0 {
+		t.Errorf("left in TMPDIR: %v", l)
+	}
+}
+
+// TestLinkerWritesGarbage: a linker that exits 0 but leaves an image that
+// is no ELF file is an error naming its command, and leaves nothing behind.
+func TestLinkerWritesGarbage(t *testing.T) {
+	a := mustArch(t, "x86_64")
+	fakeLinker(t, "echo 'not an ELF image' > image")
+	left := privateTemp(t)
+	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, []Input{{Name: "x.o", Data: []byte("x")}})
+	if err == nil || !strings.Contains(err.Error(), "reading the image of") || !strings.Contains(err.Error(), "x.o") {
+		t.Errorf("garbage image: %v", err)
+	}
+	fakeLinker(t, "exit 0")
+	_, err = Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, []Input{{Name: "x.o", Data: []byte("x")}})
+	if err == nil || !strings.Contains(err.Error(), "linker made no image") {
+		t.Errorf("no image: %v", err)
+	}
+	fakeLinker(t, "echo 'ld: cannot do that' >&2; exit 3")
+	_, err = Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, []Input{{Name: "x.o", Data: []byte("x")}})
+	var le *LinkError
+	if !errors.As(err, &le) || le.Reason != "exit status 3" || !strings.Contains(le.Stderr, "cannot do that") {
+		t.Errorf("exit 3: %v", err)
 	}
 	if l := left(); len(l) != 0 {
 		t.Errorf("left in TMPDIR: %v", l)

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// writeScenario puts a scenario file in a fresh folder.
+func writeScenario(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	return path
+}
+
+// TestBadInputWritesNothing: every bad input exits 2 with one message that
+// names the file, line and field, and the output folder is not created.
+func TestBadInputWritesNothing(t *testing.T) {
+	bad := writeScenario(t, "units:\n  - name: a.o\n    sections:\n      - name: .data\n        symbols:\n          - {name: x, size: 8, align: 3}\n")
+	for _, cmd := range []string{"objects", "asm"} {
+		out := filepath.Join(t.TempDir(), "out")
+		rc, stdout, stderr := runCmd(run, cmd, "--arch", "x86_64", "-o", out, bad)
+		require.Equal(t, exitUsage, rc, stderr)
+		require.Empty(t, stdout)
+		require.Equal(t, 1, strings.Count(stderr, "\n"), "one message: %q", stderr)
+		require.Contains(t, stderr, bad+":6:39: units[0].sections[0].symbols[0].align: 3 is not a power of two")
+		_, err := os.Stat(out)
+		require.True(t, os.IsNotExist(err), "%s: output folder written on bad input", cmd)
+	}
+}
+
+func TestUnknownArchListsKnownOnes(t *testing.T) {
+	good := writeScenario(t, zeroPageScenario)
+	rc, _, stderr := runCmd(run, "objects", "--arch", "vax", "-o", t.TempDir(), good)
+	require.Equal(t, exitUsage, rc)
+	require.Contains(t, stderr, `unknown arch "vax"; known: x86_64 i386 arm64`)
+	require.Contains(t, stderr, "loongarch64")
+}
+
+func TestMissingScenarioIsBadInput(t *testing.T) {
+	rc, _, stderr := runCmd(run, "objects", "--arch", "x86_64", "-o", t.TempDir(), filepath.Join(t.TempDir(), "none.yaml"))
+	require.Equal(t, exitUsage, rc, stderr)
+	require.Contains(t, stderr, "none.yaml")
+}
+
+func TestCodeOnTargetWithoutCodeNamesTargets(t *testing.T) {
+	s := writeScenario(t, "units:\n  - name: a.o\n    sections:\n      - name: .text\n        symbols:\n          - {name: f, code: {address_of: x}}\n          - {name: x, size: 4}\n")
+	rc, _, stderr := runCmd(run, "objects", "--arch", "m68k", "-o", t.TempDir(), s)
+	require.Equal(t, exitUsage, rc)
+	require.Contains(t, stderr, ":6:13: units[0].sections[0].symbols[0].code: no code generation for m68k; targets with code: x86_64 i386 arm64 arm riscv64 ppc64le ppc64 s390x mips64el mips")
+}
+
+// TestObjectsAndAsmWriteEveryUnit: one object and one source per unit, and
+// the same bytes on every run.
+func TestObjectsAndAsmWriteEveryUnit(t *testing.T) {
+	good := writeScenario(t, zeroPageScenario)
+	var first []byte
+	for run_ := 0; run_ < 2; run_++ {
+		out := t.TempDir()
+		rc, _, stderr := runCmd(run, "objects", good, "--arch", "arm64", "--page-size", "16K", "-o", out)
+		require.Equal(t, exitOK, rc, stderr)
+		obj, err := os.ReadFile(filepath.Join(out, "mm_init.o"))
+		require.NoError(t, err)
+		if first == nil {
+			first = obj
+		}
+		require.Equal(t, first, obj)
+		entries, err := os.ReadDir(out)
+		require.NoError(t, err)
+		require.Len(t, entries, 1, "no temporary files left")
+	}
+	out := t.TempDir()
+	rc, _, stderr := runCmd(run, "asm", "--arch", "mips", "-o", out, good)
+	require.Equal(t, exitOK, rc, stderr)
+	src, err := os.ReadFile(filepath.Join(out, "mm_init.s"))
+	require.NoError(t, err)
+	require.Contains(t, string(src), "mips64el-linux-gnuabi64-as -EB -32 -march=mips32r2 -o mm_init.o mm_init.s")
+}
+
+func TestUnknownCommand(t *testing.T) {
+	rc, _, stderr := runCmd(run, "frobnicate")
+	require.Equal(t, exitUsage, rc)
+	require.Contains(t, stderr, `unknown command "frobnicate"`)
+}
