@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Inst is one decoded instruction, or a data word after the return.
@@ -39,7 +40,7 @@ func Arches() []string {
 // returns the address it leaves in the first return register, and a
 // disassembly listing, one line per instruction: "0xADDR: BYTES  TEXT".
 func AddressComputed(codeArch string, bigEndian bool, code []byte, pc uint64) (addr uint64, listing []string, err error) {
-	addr, insts, err := run(codeArch, bigEndian, code, pc)
+	addr, insts, err := runLocked(codeArch, bigEndian, code, pc)
 	for _, in := range insts {
 		listing = append(listing, fmt.Sprintf("%#x: % x  %s", pc+in.Off, code[in.Off:in.Off+uint64(in.Len)], in.Text))
 	}
@@ -49,8 +50,19 @@ func AddressComputed(codeArch string, bigEndian bool, code []byte, pc uint64) (a
 // Disassemble decodes code as AddressComputed does and returns each
 // instruction, then each word after the return as data.
 func Disassemble(codeArch string, bigEndian bool, code []byte, pc uint64) ([]Inst, error) {
-	_, insts, err := run(codeArch, bigEndian, code, pc)
+	_, insts, err := runLocked(codeArch, bigEndian, code, pc)
 	return insts, err
+}
+
+// decodeMu serialises decoding: x/arch's armasm and riscv64asm decoders
+// write a package-level coverage table on every call, which races when
+// links are checked in parallel. Functions are a few instructions long.
+var decodeMu sync.Mutex
+
+func runLocked(codeArch string, bigEndian bool, code []byte, pc uint64) (uint64, []Inst, error) {
+	decodeMu.Lock()
+	defer decodeMu.Unlock()
+	return run(codeArch, bigEndian, code, pc)
 }
 
 // step decodes and interprets the instruction at m.off. It returns the
