@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -140,20 +141,11 @@ func zeroPageJobs(opt ReproOptions) ([]reproJob, error) {
 func availableScriptLinkers(a *arches.Arch, want []arches.Linker) []arches.Linker {
 	var out []arches.Linker
 	for _, l := range ldrun.Available(a) {
-		if l != arches.Mold && (len(want) == 0 || contains(want, l)) {
+		if l != arches.Mold && (len(want) == 0 || slices.Contains(want, l)) {
 			out = append(out, l)
 		}
 	}
 	return out
-}
-
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 func pageSizesOf(a *arches.Arch, want []uint64) []uint64 {
@@ -162,7 +154,7 @@ func pageSizesOf(a *arches.Arch, want []uint64) []uint64 {
 	}
 	var out []uint64
 	for _, p := range a.PageSizes {
-		if contains(want, p) {
+		if slices.Contains(want, p) {
 			out = append(out, p)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/elfsynth/elfsynth/ldrun"
@@ -27,7 +28,7 @@ func cmdScript(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if name == ldrun.ScriptNone || !contains(ldrun.ScriptNames, name) {
+	if name == ldrun.ScriptNone || !slices.Contains(ldrun.ScriptNames, name) {
 		return fail(stderr, usagef("script %q: built-in scripts with text are %s", name, strings.Join(textScripts(), ", ")))
 	}
 	a, err := lookupArch(*archName)
@@ -55,13 +56,4 @@ func textScripts() []string {
 		}
 	}
 	return out
-}
-
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
