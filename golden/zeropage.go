@@ -224,11 +224,36 @@ func WriteReproTable(w io.Writer, rows []ReproRow) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w)
+	for _, v := range ZeroPageVariants {
+		fmt.Fprintln(w, summarize(v.Name, rows))
+	}
 	fmt.Fprintln(w, "\npadding = bytes of holes caused by an alignment of at least a page (input sections and symbols; script statements aside)")
 	for _, v := range ZeroPageVariants {
 		fmt.Fprintf(w, "  %-18s %s\n", v.Name+":", v.Description)
 	}
 	return writeFailures(w, rows)
+}
+
+// summarize is one line on a variant: over how many links, the least and
+// most padding, and on how many links it was at least a page.
+func summarize(variant string, rows []ReproRow) string {
+	n, pages := 0, 0
+	lo, hi := ^uint64(0), uint64(0)
+	for _, r := range rows {
+		if r.Variant != variant || r.Error != "" {
+			continue
+		}
+		n++
+		lo, hi = min(lo, r.Padding), max(hi, r.Padding)
+		if r.Padding >= r.PageSize {
+			pages++
+		}
+	}
+	if n == 0 {
+		return fmt.Sprintf("%-18s no links", variant+":")
+	}
+	return fmt.Sprintf("%-18s %d links, padding %d to %d bytes, at least a page on %d of them", variant+":", n, lo, hi, pages)
 }
 
 func writeFailures(w io.Writer, rows []ReproRow) error {
