@@ -10,7 +10,9 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // The fields each level of a scenario file knows, in the order messages
@@ -72,9 +74,9 @@ func (d *decoder) document(src []byte) (ast.Node, error) {
 	// A byte order mark is allowed by YAML and JSON and means nothing here;
 	// dropping it keeps it out of the first key.
 	src = bytes.TrimPrefix(src, []byte("\ufeff"))
-	f, err := parseYAML(src)
+	f, err := d.parseYAML(src)
 	if err != nil {
-		return nil, d.syntaxError(src, err)
+		return nil, err
 	}
 	for _, doc := range f.Docs {
 		if dir, ok := doc.Body.(*ast.DirectiveNode); ok {
@@ -94,16 +96,149 @@ func (d *decoder) document(src []byte) (ast.Node, error) {
 	return f.Docs[0].Body, nil
 }
 
-// parseYAML runs the YAML parser, turning a panic in it into an error: bad
-// input must never crash the program.
-func parseYAML(src []byte) (f *ast.File, err error) {
+// parseYAML runs the YAML lexer and parser, turning a panic in them into an
+// error: bad input must never crash the program.
+func (d *decoder) parseYAML(src []byte) (f *ast.File, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("YAML parser failed: %v", r)
+			f, err = nil, d.errorf(offsetPos(src, 0), "", "YAML parser failed: %v", r)
 		}
 	}()
+	tokens := lexer.Tokenize(string(src))
+	if err := d.shallow(tokens); err != nil {
+		return nil, err
+	}
 	// Duplicate keys are checked by the decoder, which can name the field.
-	return parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
+	f, err = parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
+	if err != nil {
+		return nil, d.syntaxError(src, err)
+	}
+	return f, nil
+}
+
+// Nesting limits, far beyond what a scenario needs (flow depth 7, block
+// columns under 60). The YAML parser takes time growing with the square or
+// cube of the nesting depth, so a 1 MiB file of "[[[[..." would take hours.
+const (
+	maxFlowDepth   = 32
+	maxBlockColumn = 256
+)
+
+// shallow checks the tokens before the YAML parser sees them, in one linear
+// pass, for what would make the parser slow: deep nesting, unbalanced
+// brackets, and the YAML features a scenario does not use (anchors and
+// aliases, whose expansion can also turn a small file into a huge one,
+// tags, directives and complex keys).
+func (d *decoder) shallow(tokens token.Tokens) error {
+	var open []*token.Token // unclosed brackets
+	colons := 0             // ':' in the current flow entry
+	var prev token.Type     // the previous token's type, comments aside
+	docs := docCounter{}
+	for _, tk := range tokens {
+		pos := tokenPos(tk)
+		if msg := unsupported(tk.Type); msg != "" {
+			return d.errorf(pos, "", "%s", msg)
+		}
+		if tk.Type == token.CommentType {
+			continue
+		}
+		if !docs.one(tk.Type) {
+			return d.errorf(pos, "", "more than one YAML document; a scenario is one document")
+		}
+		if tk.Type == token.CollectEntryType && (prev == token.CollectEntryType ||
+			prev == token.SequenceStartType || prev == token.MappingStartType) {
+			return d.errorf(pos, "", "empty entry before ','")
+		}
+		prev = tk.Type
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			if open = append(open, tk); len(open) > maxFlowDepth {
+				return d.errorf(pos, "", "nested deeper than %d brackets", maxFlowDepth)
+			}
+			colons = 0
+		case token.SequenceEndType, token.MappingEndType:
+			if len(open) == 0 {
+				return d.errorf(pos, "", "%q closes no bracket", tk.Value)
+			}
+			if last := open[len(open)-1]; closer(last.Type) != tk.Type {
+				p := tokenPos(last)
+				return d.errorf(pos, "", "%q does not match %q at %d:%d", tk.Value, last.Value, p.Line, p.Column)
+			}
+			open, colons = open[:len(open)-1], 0
+		case token.CollectEntryType:
+			colons = 0
+		case token.MappingValueType:
+			if colons++; len(open) > 0 && colons > 1 {
+				return d.errorf(pos, "", "unexpected ':'")
+			}
+		case token.SequenceEntryType:
+			if len(open) > 0 {
+				return d.errorf(pos, "", "'-' inside brackets")
+			}
+		}
+		block := tk.Type == token.SequenceEntryType || tk.Type == token.MappingValueType
+		if block && len(open) == 0 && pos.Column > maxBlockColumn {
+			return d.errorf(pos, "", "nested too deep: block structure past column %d", maxBlockColumn)
+		}
+	}
+	if len(open) > 0 {
+		tk := open[len(open)-1]
+		return d.errorf(tokenPos(tk), "", "%q is never closed", tk.Value)
+	}
+	return nil
+}
+
+// docCounter follows document markers: "---" may start the one document,
+// "..." may end it, and nothing may follow. Many documents make the YAML
+// parser slow, so they are refused before it runs.
+type docCounter struct{ content, header, ended bool }
+
+// one reports whether a token of type t still belongs to the first document.
+func (c *docCounter) one(t token.Type) bool {
+	switch {
+	case c.ended:
+		return false
+	case t == token.DocumentHeaderType:
+		if c.header || c.content {
+			return false
+		}
+		c.header = true
+	case t == token.DocumentEndType:
+		c.ended = true
+	default:
+		c.content = true
+	}
+	return true
+}
+
+// unsupported names a YAML feature scenarios do not use, or returns "".
+func unsupported(t token.Type) string {
+	switch t {
+	case token.AnchorType, token.AliasType:
+		return "YAML anchors and aliases are not supported"
+	case token.TagType:
+		return "YAML tags are not supported"
+	case token.DirectiveType:
+		return "YAML directives (%YAML, %TAG) are not supported"
+	case token.MappingKeyType:
+		return "YAML complex keys (?) are not supported"
+	}
+	return ""
+}
+
+// closer returns the token type that closes an opening bracket.
+func closer(open token.Type) token.Type {
+	if open == token.SequenceStartType {
+		return token.SequenceEndType
+	}
+	return token.MappingEndType
+}
+
+func tokenPos(tk *token.Token) Pos {
+	if tk == nil || tk.Position == nil {
+		return Pos{}
+	}
+	return Pos{tk.Position.Line, tk.Position.Column}
 }
 
 func (d *decoder) syntaxError(src []byte, err error) *Error {
@@ -111,9 +246,7 @@ func (d *decoder) syntaxError(src []byte, err error) *Error {
 	msg := err.Error()
 	if ye, ok := err.(yaml.Error); ok {
 		msg = ye.GetMessage()
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			pos = Pos{tk.Position.Line, tk.Position.Column}
-		}
+		pos = tokenPos(ye.GetToken())
 	}
 	if pos.Line <= 0 && len(src) > 0 {
 		pos = Pos{1, 1}
@@ -153,11 +286,7 @@ func nodePos(n ast.Node) Pos {
 			return nodePos(n.Key)
 		}
 	}
-	tk := n.GetToken()
-	if tk == nil || tk.Position == nil {
-		return Pos{}
-	}
-	return Pos{tk.Position.Line, tk.Position.Column}
+	return tokenPos(n.GetToken())
 }
 
 // plain rejects the YAML features a scenario does not use: anchors and

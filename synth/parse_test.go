@@ -255,3 +255,38 @@ func TestParseEmpty(t *testing.T) {
 		assert.Contains(t, e.Error(), "empty scenario", "%q", src)
 	}
 }
+
+// TestParseGuards feeds 1 MiB inputs that make the YAML parser take time
+// growing with the square or cube of their nesting (minutes to hours
+// unguarded); the token pass must turn each down with a placed message.
+func TestParseGuards(t *testing.T) {
+	deepBlock := func() string {
+		var b strings.Builder
+		for i := 0; b.Len() < maxFileBytes-2000; i++ {
+			b.WriteString(strings.Repeat(" ", i) + "- \n")
+		}
+		return b.String()
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"units: " + strings.Repeat("[", 500000), "p.yaml:1:40: nested deeper than 32 brackets"},
+		{"units: " + strings.Repeat("{a: ", 250000), "p.yaml:1:136: nested deeper than 32 brackets"},
+		{"{" + strings.Repeat("a: 1, ", 170000), `p.yaml:1:1: "{" is never closed`},
+		{"[" + strings.Repeat(": ", 500000) + "]", "p.yaml:1:4: unexpected ':'"},
+		{"[" + strings.Repeat(",", 1000000) + "]", "p.yaml:1:2: empty entry before ','"},
+		{"[" + strings.Repeat("- ", 500000) + "]", "p.yaml:1:2: '-' inside brackets"},
+		{"{" + strings.Repeat("? ", 500000) + "}", "p.yaml:1:2: YAML complex keys (?) are not supported"},
+		{strings.Repeat("- ", 500000), "p.yaml:1:257: nested too deep: block structure past column 256"},
+		{strings.Repeat(": ", 500000), "p.yaml:1:257: nested too deep"},
+		{deepBlock(), "p.yaml:257:257: nested too deep"},
+		{strings.Repeat("a: 1\n---\n", 100000), "p.yaml:2:1: more than one YAML document"},
+		{"a: 1\n...\nb: 2\n", "p.yaml:3:1: more than one YAML document"},
+	} {
+		require.LessOrEqual(t, len(tc.src), maxFileBytes)
+		_, err := Parse("p.yaml", []byte(tc.src))
+		var e *Error
+		require.ErrorAs(t, err, &e, srcHead(tc.src))
+		assert.Contains(t, e.Error(), tc.want, srcHead(tc.src))
+	}
+}
+
+func srcHead(s string) string { return s[:min(len(s), 40)] }
