@@ -84,9 +84,14 @@ type FuncReloc struct {
 // maxSize bounds every size and alignment: 1 GiB.
 const maxSize = 1 << 30
 
-// Build resolves s for target a. pageSize overrides the scenario's page size
+// Build checks s and resolves it for target a. pageSize overrides the scenario's page size
 // when non-zero; with neither, the target's default kernel page size is used.
 func Build(s *Scenario, a *arches.Arch, pageSize uint64) (*Plan, error) {
+	// Parse has validated a scenario from a file; one built in Go gets the
+	// same checks here.
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
 	if pageSize == 0 {
 		pageSize = s.PageSize
 	}
