@@ -43,5 +43,15 @@ func FuzzParse(f *testing.F) {
 		if s.File != "fuzz.yaml" || len(s.Units) == 0 {
 			t.Fatalf("parsed scenario without file or units: %+v", s)
 		}
+		// Later stages place their messages with these positions.
+		for _, u := range s.Units {
+			for _, sec := range u.Sections {
+				for _, sym := range sec.Symbols {
+					if u.Pos.Line <= 0 || sec.Pos.Line <= 0 || sym.Pos.Line <= 0 {
+						t.Fatalf("unplaced unit, section or symbol in %+v", u)
+					}
+				}
+			}
+		}
 	})
 }
