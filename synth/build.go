@@ -308,7 +308,7 @@ func (p *Plan) checkReferences(s *Scenario) error {
 	}
 	for ui, u := range p.Units {
 		local := u.symbols()
-		for _, ref := range s.Units[ui].references() {
+		for _, ref := range s.Units[ui].references(ui) {
 			if _, ok := local[ref.name]; ok {
 				continue
 			}
@@ -325,11 +325,11 @@ type reference struct {
 	pos         Pos
 }
 
-func (u *Unit) references() []reference {
+func (u *Unit) references(ui int) []reference {
 	var refs []reference
 	for si, sec := range u.Sections {
 		for yi, sym := range sec.Symbols {
-			field := fmt.Sprintf("sections[%d].symbols[%d]", si, yi)
+			field := fmt.Sprintf("units[%d].sections[%d].symbols[%d]", ui, si, yi)
 			if sym.PointsTo != nil {
 				refs = append(refs, reference{sym.PointsTo.Symbol, field + ".points_to", sym.Pos})
 			}

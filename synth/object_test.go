@@ -166,7 +166,7 @@ func TestReferenceToUnknownSymbolNamesField(t *testing.T) {
 	a, err := arches.Lookup("x86_64")
 	require.NoError(t, err)
 	_, err = Build(s, a, 0)
-	require.EqualError(t, err, "zp.yaml:7:9: sections[0].symbols[0].points_to: nowhere is not defined by any unit, or is local to another")
+	require.EqualError(t, err, "zp.yaml:7:9: units[2].sections[0].symbols[0].points_to: nowhere is not defined by any unit, or is local to another")
 }
 
 func TestPageAmountsFollowPageSize(t *testing.T) {

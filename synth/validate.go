@@ -83,6 +83,11 @@ func (c *checker) scenario() error {
 	if s.PageSize > largestPageSize {
 		return c.errorf(Pos{}, "page_size", "%d is over 256 KiB, the largest kernel page size of any target", s.PageSize)
 	}
+	if s.Script != "" {
+		if msg := nameProblem(s.Script); msg != "" {
+			return c.errorf(Pos{}, "script", "%s", strings.Replace(msg, "name", "script", 1))
+		}
+	}
 	if len(s.Units) == 0 {
 		return c.errorf(Pos{}, "units", "no units; a scenario needs at least one")
 	}
