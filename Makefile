@@ -40,8 +40,12 @@ test: toolchains
 golden: toolchains
 	$(GO) test ./golden/ -run Golden -update
 
+# bench prints the raw benchmarks, then one report of the ratios issue 7
+# aims at (synthesis vs GNU as, link vs the bare linker, the zero-page
+# matrix vs its bare-link floor, the matrix's peak memory).
 bench: toolchains build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./internal/benchreport/report -bin $(ELFSYNTH)
 
 fuzz:
 	$(GO) test ./synth/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
