@@ -1,0 +1,78 @@
+package benchreport
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/golden"
+	"github.com/elfsynth/elfsynth/internal/toolcheck"
+	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/synth"
+)
+
+func TestSplitCommand(t *testing.T) {
+	words, err := SplitCommand(`/usr/bin/ld -T link.lds 'a b.o' 'it'\''s' x\ y  -o image`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"/usr/bin/ld", "-T", "link.lds", "a b.o", "it's", "x y", "-o", "image"}, words)
+	_, err = SplitCommand(`ld 'open`)
+	require.Error(t, err)
+}
+
+// TestBareLinksLikeLink re-runs the command of a real link and gets the
+// same image, so the bare figures are of the same work.
+func TestBareLinksLikeLink(t *testing.T) {
+	a, err := arches.Lookup("x86_64")
+	require.NoError(t, err)
+	for _, l := range []arches.Linker{arches.BFD, arches.LLD} {
+		if _, err := ldrun.Find(a, l); err != nil {
+			toolcheck.Missing(t, "%v", err)
+		}
+		plan, err := synth.Build(Units(20), a, 0)
+		require.NoError(t, err)
+		in, _, err := golden.Inputs(plan)
+		require.NoError(t, err)
+		opt := ldrun.Options{Arch: a, Linker: l, Script: ldrun.ScriptKernel}
+		res, err := ldrun.Link(context.Background(), opt, in)
+		require.NoError(t, err)
+		bare, err := NewBare(t.TempDir(), res.Layout, opt, in)
+		require.NoError(t, err)
+		require.NoError(t, bare.Run())
+		image, err := os.ReadFile(filepath.Join(bare.Dir, "image"))
+		require.NoError(t, err)
+		require.Equal(t, res.Image, image, l.String())
+		require.Positive(t, bare.CPU)
+	}
+}
+
+// TestMatrixJobsMatchRepro: MatrixJobs makes as many links as
+// golden.ZeroPage, for the same targets and linkers.
+func TestMatrixJobsMatchRepro(t *testing.T) {
+	a, err := arches.Lookup("arm64")
+	require.NoError(t, err)
+	if len(ldrun.Available(a)) == 0 {
+		toolcheck.Missing(t, "no linker for arm64")
+	}
+	jobs, err := MatrixJobs("../../golden/testdata/scenarios")
+	require.NoError(t, err)
+	rows, err := golden.ZeroPage(context.Background(), golden.ReproOptions{Arches: []*arches.Arch{a}})
+	require.NoError(t, err)
+	n := 0
+	for _, j := range jobs {
+		if j.Options.Arch == a {
+			n++
+		}
+	}
+	require.Equal(t, len(rows), n)
+}
+
+func TestMaxRSS(t *testing.T) {
+	cmd := exec.Command(toolcheck.Require(t, "true"))
+	require.NoError(t, cmd.Run())
+	require.Positive(t, MaxRSS(cmd.ProcessState))
+}
