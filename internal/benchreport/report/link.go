@@ -98,6 +98,9 @@ func (r *report) linkParts(opt ldrun.Options, bare *benchreport.Bare) error {
 	if err != nil {
 		return err
 	}
+	if shm, err := onTmpfs(opt, bare); err == nil {
+		r.detail("ldrun.Link with TMPDIR on tmpfs ("+tmpfs+")", shm)
+	}
 	r.detail("in ldrun.Link: ldrun.Find", ds[0])
 	r.detail("in ldrun.Link: temp dir, inputs and script written, removed", ds[1])
 	r.detail("in ldrun.Link: ldrun.Read", ds[2])
@@ -162,6 +165,40 @@ func bareFor(opt ldrun.Options, in []ldrun.Input) (*benchreport.Bare, error) {
 // once runs f once and returns how long it took.
 func once(f func() error) (sample, error) {
 	ds, err := measure(1, f)
+	if err != nil {
+		return sample{}, err
+	}
+	return ds[0], nil
+}
+
+// tmpfs is a memory file system most Linux machines have.
+const tmpfs = "/dev/shm"
+
+// onTmpfs times ldrun.Link with its private directories on tmpfs instead
+// of os.TempDir, to show what the file system costs.
+func onTmpfs(opt ldrun.Options, bare *benchreport.Bare) (sample, error) {
+	in, err := readInputs(bare.Dir)
+	if err != nil {
+		return sample{}, err
+	}
+	dir, err := os.MkdirTemp(tmpfs, "elfsynth-bench-")
+	if err != nil {
+		return sample{}, err
+	}
+	defer os.RemoveAll(dir)
+	old, had := os.LookupEnv("TMPDIR")
+	os.Setenv("TMPDIR", dir)
+	defer func() {
+		if had {
+			os.Setenv("TMPDIR", old)
+		} else {
+			os.Unsetenv("TMPDIR")
+		}
+	}()
+	ds, err := measure(*reps, func() error {
+		_, err := ldrun.Link(quiet, opt, in)
+		return err
+	})
 	if err != nil {
 		return sample{}, err
 	}

@@ -130,6 +130,11 @@ type sample struct {
 	wall, cpu time.Duration
 }
 
+func (s *sample) add(t sample) {
+	s.wall += t.wall
+	s.cpu += t.cpu
+}
+
 // measure runs each f in turn, n rounds. Taking turns exposes them all
 // alike to whatever else the machine is doing, and a stray slow run does
 // not move a median.

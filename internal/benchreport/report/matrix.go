@@ -25,7 +25,7 @@ func (r *report) matrix(*arches.Arch) error {
 	}
 	cores := time.Duration(runtime.NumCPU())
 	r.header(fmt.Sprintf("zero-page matrix (%d links, %d cores)", len(jobs), cores))
-	link, bare, err := serialTimes(jobs)
+	link, bare, per, err := serialTimes(jobs)
 	if err != nil {
 		return err
 	}
@@ -44,6 +44,11 @@ func (r *report) matrix(*arches.Arch) error {
 	r.line("golden.ZeroPage vs floor", inProc, floor, false, aimMatrix)
 	r.line("elfsynth repro zero-page vs floor", cli, floor, false, aimMatrix)
 	r.line("one at a time: sum of ldrun.Link vs sum of bare", link, bare, false, aimLink)
+	for _, l := range arches.AllLinkers {
+		if p, ok := per[l]; ok {
+			r.detail(fmt.Sprintf("bare %s: %d links, sum", l, p.n), p.bare)
+		}
+	}
 	verdict := fmt.Sprintf("< %s", mib(aimRSS))
 	if rss >= aimRSS {
 		verdict += "  MISSED"
@@ -55,13 +60,20 @@ func (r *report) matrix(*arches.Arch) error {
 	return nil
 }
 
+// linkerSum is one linker's share of the matrix, timed one link at a time.
+type linkerSum struct {
+	n    int
+	bare sample
+}
+
 // serialTimes links each job alone, once through ldrun.Link and once bare,
-// and sums the figures of each.
-func serialTimes(jobs []ldrun.Job) (link, bare sample, err error) {
+// and sums the figures of each, and the bare ones per linker.
+func serialTimes(jobs []ldrun.Job) (link, bare sample, per map[arches.Linker]*linkerSum, err error) {
+	per = map[arches.Linker]*linkerSum{}
 	for _, j := range jobs {
 		b, err := bareFor(j.Options, j.Inputs)
 		if err != nil {
-			return link, bare, err
+			return link, bare, per, err
 		}
 		ds, err := measure(1, b.Run, func() error {
 			_, err := ldrun.Link(quiet, j.Options, j.Inputs)
@@ -69,14 +81,19 @@ func serialTimes(jobs []ldrun.Job) (link, bare sample, err error) {
 		})
 		os.RemoveAll(b.Dir)
 		if err != nil {
-			return link, bare, err
+			return link, bare, per, err
 		}
-		bare.wall += ds[0].wall
-		bare.cpu += ds[0].cpu
-		link.wall += ds[1].wall
-		link.cpu += ds[1].cpu
+		bare.add(ds[0])
+		link.add(ds[1])
+		p := per[j.Options.Linker]
+		if p == nil {
+			p = &linkerSum{}
+			per[j.Options.Linker] = p
+		}
+		p.n++
+		p.bare.add(ds[0])
 	}
-	return link, bare, nil
+	return link, bare, per, nil
 }
 
 // reproCommand runs `elfsynth repro zero-page` as a child and returns its
