@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -43,7 +44,11 @@ func main() {
 		fatal(err)
 	}
 	r := &report{tw: tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)}
-	fmt.Printf("elfsynth benchmark report: %s/%s, %d cores, %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("elfsynth benchmark report: %s/%s, %d cores, %s, load average %s\n", runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339), bytes.Join(bytes.Fields(load)[:min(3, len(bytes.Fields(load)))], []byte(" ")))
+	fmt.Println("wall times are medians of runs taken in turns; CPU times (user+system, with children) are means and move less with load")
+	fmt.Println()
 	for _, step := range []func(*arches.Arch) error{r.synthesis, r.links, r.matrix} {
 		if err := step(a); err != nil {
 			fatal(err)

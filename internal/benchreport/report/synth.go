@@ -39,6 +39,13 @@ func (r *report) synthesis(a *arches.Arch) error {
 // scenario, run for about a second.
 func synthPerUnit(a *arches.Arch, n int) (sample, error) {
 	s := benchreport.Units(n)
+	// Warm up first: the heap's growth and the first page faults are not
+	// per-unit costs.
+	for start := time.Now(); time.Since(start) < 200*time.Millisecond; {
+		if _, err := synth.Build(s, a, 0); err != nil {
+			return sample{}, err
+		}
+	}
 	ops := 0
 	c0, start := cpuTime(), time.Now()
 	for time.Since(start) < time.Second {
