@@ -91,16 +91,19 @@ func ZeroPage(ctx context.Context, opt ReproOptions) ([]ReproRow, error) {
 	for i, j := range jobs {
 		ljobs[i] = j.job
 	}
-	outcomes := ldrun.LinkAll(ctx, ljobs, opt.Workers, opt.Progress)
 	rows := make([]ReproRow, len(jobs))
-	for i, o := range outcomes {
+	finished := 0
+	ldrun.LinkAll(ctx, ljobs, opt.Workers, func(i int, r *ldrun.Result, err error) {
 		rows[i] = jobs[i].row
-		if o.Err != nil {
-			rows[i].Error = o.Err.Error()
-			continue
+		if err != nil {
+			rows[i].Error = err.Error()
+		} else {
+			fillRow(&rows[i], r.Layout)
 		}
-		fillRow(&rows[i], o.Result.Layout)
-	}
+		if finished++; opt.Progress != nil {
+			opt.Progress(finished, len(jobs))
+		}
+	})
 	return rows, nil
 }
 
@@ -120,15 +123,24 @@ func zeroPageJobs(opt ReproOptions) ([]reproJob, error) {
 		}
 	}
 	var jobs []reproJob
+	// Linkers of one target and page size share the objects.
+	inputs := map[string][]ldrun.Input{}
 	for _, a := range opt.Arches {
 		for _, l := range availableScriptLinkers(a, opt.Linkers) {
 			for _, ps := range pageSizesOf(a, opt.PageSizes) {
 				for _, v := range ZeroPageVariants {
-					j, err := zeroPageJob(a, l, ps, v, scenarios[v.Scenario])
-					if err != nil {
-						return nil, err
+					key := fmt.Sprint(a.Name, ps, v.Scenario)
+					if inputs[key] == nil {
+						in, err := zeroPageInputs(a, ps, scenarios[v.Scenario])
+						if err != nil {
+							return nil, err
+						}
+						inputs[key] = in
 					}
-					jobs = append(jobs, j)
+					jobs = append(jobs, reproJob{
+						row: ReproRow{Arch: a.Name, Linker: l.String(), PageSize: ps, Variant: v.Name},
+						job: ldrun.Job{Options: ldrun.Options{Arch: a, Linker: l, PageSize: ps, Script: v.Script}, Inputs: inputs[key]},
+					})
 				}
 			}
 		}
@@ -161,19 +173,13 @@ func pageSizesOf(a *arches.Arch, want []uint64) []uint64 {
 	return out
 }
 
-func zeroPageJob(a *arches.Arch, l arches.Linker, ps uint64, v Variant, s *synth.Scenario) (reproJob, error) {
+func zeroPageInputs(a *arches.Arch, ps uint64, s *synth.Scenario) ([]ldrun.Input, error) {
 	plan, err := synth.Build(s, a, ps)
 	if err != nil {
-		return reproJob{}, err
+		return nil, err
 	}
 	in, _, err := Inputs(plan)
-	if err != nil {
-		return reproJob{}, err
-	}
-	return reproJob{
-		row: ReproRow{Arch: a.Name, Linker: l.String(), PageSize: ps, Variant: v.Name},
-		job: ldrun.Job{Options: ldrun.Options{Arch: a, Linker: l, PageSize: ps, Script: v.Script}, Inputs: in},
-	}, nil
+	return in, err
 }
 
 // fillRow reads the padding and empty_zero_page's place from a layout.

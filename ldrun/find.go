@@ -11,6 +11,7 @@ package ldrun
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"sort"
 	"strconv"
@@ -89,13 +90,25 @@ const lldMaxVersion = 40
 
 // findLLD prefers the newest versioned ld.lld-NN and falls back to ld.lld.
 func findLLD() (string, error) {
+	// The search is thirty PATH look-ups; remember its answer per PATH.
+	key := os.Getenv("PATH")
+	if p, ok := lldPaths.Load(key); ok {
+		return p.(string), nil
+	}
 	for v := lldMaxVersion; v >= 10; v-- {
 		if p, err := exec.LookPath("ld.lld-" + strconv.Itoa(v)); err == nil {
+			lldPaths.Store(key, p)
 			return p, nil
 		}
 	}
-	return exec.LookPath("ld.lld")
+	p, err := exec.LookPath("ld.lld")
+	if err == nil {
+		lldPaths.Store(key, p)
+	}
+	return p, err
 }
+
+var lldPaths sync.Map // PATH -> lld's path
 
 var versions sync.Map // path -> string
 
