@@ -10,15 +10,18 @@ package ldrun
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/atomicfile"
 )
 
 // Tool is one installed linker.
@@ -112,10 +115,17 @@ var lldPaths sync.Map // PATH -> lld's path
 
 var versions sync.Map // path -> string
 
-// version returns the first line of `path --version`, cached per path.
+// version returns the first line of `path --version`, cached per path in
+// memory and, for later runs of the command, on disk: asking lld costs
+// 15 ms, most of a link.
 func version(path string) (string, error) {
 	if v, ok := versions.Load(path); ok {
 		return v.(string), nil
+	}
+	stamp := fileStamp(path)
+	if v, ok := readVersionCache()[stamp]; ok && stamp != "" {
+		versions.Store(path, v)
+		return v, nil
 	}
 	var out bytes.Buffer
 	cmd := exec.Command(path, "--version")
@@ -126,7 +136,60 @@ func version(path string) (string, error) {
 	line, _, _ := strings.Cut(out.String(), "\n")
 	line = strings.TrimSpace(line)
 	versions.Store(path, line)
+	if stamp != "" {
+		writeVersionCache(stamp, line)
+	}
 	return line, nil
+}
+
+// fileStamp identifies an executable's exact file: its resolved path, size
+// and modification time; an upgraded linker gets a new stamp.
+func fileStamp(path string) string {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return ""
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %s %d %d", path, real, info.Size(), info.ModTime().UnixNano())
+}
+
+// versionCachePath is the on-disk version cache, or "" where there is no
+// user cache folder.
+func versionCachePath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "elfsynth", "linker-versions.json")
+}
+
+// readVersionCache returns the cached versions by stamp; a missing or
+// damaged cache is an empty one.
+func readVersionCache() map[string]string {
+	m := map[string]string{}
+	if p := versionCachePath(); p != "" {
+		if b, err := os.ReadFile(p); err == nil {
+			_ = json.Unmarshal(b, &m)
+		}
+	}
+	return m
+}
+
+// writeVersionCache adds one version to the cache. It is best effort: a
+// cache that cannot be written only costs time.
+func writeVersionCache(stamp, v string) {
+	p := versionCachePath()
+	if p == "" || os.MkdirAll(filepath.Dir(p), 0o755) != nil {
+		return
+	}
+	m := readVersionCache()
+	m[stamp] = v
+	if b, err := json.MarshalIndent(m, "", "  "); err == nil {
+		_ = atomicfile.Write(p, b, 0o644)
+	}
 }
 
 func linkerList(ls []arches.Linker) string {

@@ -404,3 +404,50 @@ func TestVersionAtLeast(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionCacheOnDisk: a second process asks no linker for its version;
+// a changed linker file is asked again.
+func TestVersionCacheOnDisk(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	ld := filepath.Join(dir, "ld")
+	counter := filepath.Join(dir, "asked")
+	writeLD := func(v string) {
+		script := "#!/bin/sh\necho x >> " + counter + "\necho '" + v + "'\n"
+		if err := os.WriteFile(ld, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asked := func() int {
+		b, _ := os.ReadFile(counter)
+		return strings.Count(string(b), "x")
+	}
+	writeLD("fake ld 1.0")
+	for i := 0; i < 2; i++ {
+		versions.Delete(ld) // as in a new process
+		if v, err := version(ld); err != nil || v != "fake ld 1.0" {
+			t.Fatalf("version = %q, %v", v, err)
+		}
+	}
+	if asked() != 1 {
+		t.Errorf("asked the linker %d times, want 1", asked())
+	}
+	time.Sleep(10 * time.Millisecond) // a new modification time
+	writeLD("fake ld 2.0 (a longer version line)")
+	versions.Delete(ld)
+	if v, _ := version(ld); v != "fake ld 2.0 (a longer version line)" || asked() != 2 {
+		t.Errorf("after an upgrade: %q, asked %d times", v, asked())
+	}
+}
+
+// TestMain keeps the fake linkers' versions out of the user's cache.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "elfsynth-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
