@@ -27,11 +27,11 @@ func (l *Layout) WriteText(w io.Writer) error {
 	}
 	p("\nsymbols:\n  NAME\tADDR\tSIZE\tSECTION\tPERM\tRUNTIME\n")
 	for _, s := range l.Symbols {
-		p("  %s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Addr, s.Size, s.Section, s.Perm, s.RuntimePerm)
+		p("  %s\t%s\t%d\t%s\t%s\t%s\n", short(s.Name), s.Addr, s.Size, s.Section, s.Perm, s.RuntimePerm)
 	}
 	p("\nholes:\n  ADDR\tSIZE\tBETWEEN\tCAUSE\n")
 	for _, h := range l.Holes {
-		p("  %s\t%d\t%s .. %s\t%s\n", h.Addr, h.Size, h.Before, h.After, h.Cause)
+		p("  %s\t%d\t%s .. %s\t%s\n", h.Addr, h.Size, short(h.Before), short(h.After), h.Cause)
 	}
 	p("\npadding: %d bytes in %d holes\n", l.Padding, len(l.Holes))
 	list := func(title string, xs []string) {
@@ -69,4 +69,19 @@ func (c CodeCheck) result() string {
 		return "ok"
 	}
 	return "WRONG"
+}
+
+// maxName is the widest a name may make a column of the text report; the
+// JSON report has every name whole.
+const maxName = 60
+
+// short elides the middle of a long name (C++ and Go symbols in a real
+// image), so that one name does not widen a whole table.
+func short(name string) string {
+	r := []rune(name)
+	if len(r) <= maxName {
+		return name
+	}
+	half := (maxName - 1) / 2
+	return string(r[:half]) + "…" + string(r[len(r)-half:])
 }
