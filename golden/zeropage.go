@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/ldrun"
@@ -65,6 +66,8 @@ type ReproOptions struct {
 	Linkers   []arches.Linker
 	PageSizes []uint64 // each target keeps those it has
 	Workers   int      // parallel links; zero means one per core
+	// Timeout bounds each link; zero means ldrun.DefaultTimeout.
+	Timeout time.Duration
 	// Progress, when set, is called after each link.
 	Progress func(done, total int)
 }
@@ -139,7 +142,7 @@ func zeroPageJobs(opt ReproOptions) ([]reproJob, error) {
 					}
 					jobs = append(jobs, reproJob{
 						row: ReproRow{Arch: a.Name, Linker: l.String(), PageSize: ps, Variant: v.Name},
-						job: ldrun.Job{Options: ldrun.Options{Arch: a, Linker: l, PageSize: ps, Script: v.Script}, Inputs: inputs[key]},
+						job: ldrun.Job{Options: ldrun.Options{Arch: a, Linker: l, PageSize: ps, Script: v.Script, Timeout: opt.Timeout}, Inputs: inputs[key]},
 					})
 				}
 			}

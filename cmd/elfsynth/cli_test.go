@@ -86,3 +86,22 @@ func TestUnknownCommand(t *testing.T) {
 	require.Equal(t, exitUsage, rc)
 	require.Contains(t, stderr, `unknown command "frobnicate"`)
 }
+
+// TestLinkTimeout: a linker that hangs is stopped after --timeout, with its
+// command line in the message, exit status 1 and no image written.
+func TestLinkTimeout(t *testing.T) {
+	dir := t.TempDir()
+	fake := "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'fake ld 1.0'; exit 0; fi\nexec sleep 100\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x86_64-linux-gnu-ld.bfd"), []byte(fake), 0o755))
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	image := filepath.Join(t.TempDir(), "vmlinux")
+	rc, _, stderr := runCmd(run, "link", "--arch", "x86_64", "--linker", "bfd", "--timeout", "300ms", "-o", image, writeScenario(t, zeroPageScenario))
+	require.Equal(t, exitFail, rc, stderr)
+	require.Contains(t, stderr, "linker stopped (context deadline exceeded) after 300ms")
+	require.Contains(t, stderr, "x86_64-linux-gnu-ld.bfd -m elf_x86_64")
+	_, err := os.Stat(image)
+	require.True(t, os.IsNotExist(err))
+	rc, _, stderr = runCmd(run, "link", "--arch", "x86_64", "--timeout", "-1s", writeScenario(t, zeroPageScenario))
+	require.Equal(t, exitUsage, rc, stderr)
+}

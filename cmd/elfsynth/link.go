@@ -6,17 +6,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/golden"
+	"github.com/elfsynth/elfsynth/internal/atomicfile"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
 func init() {
 	register(command{name: "link",
-		usage:   "link --arch A --linker bfd|gold|lld|mold|all [--page-size N] [--script NAME|FILE] [--json] [-o IMAGE] SCENARIO",
+		usage:   "link --arch A --linker bfd|gold|lld|mold|all [--page-size N] [--script NAME|FILE] [--json] [-o IMAGE] [--timeout D] SCENARIO",
 		summary: "synthesize a scenario's objects, link them with a real linker and report the layout; --linker all compares linkers",
 		run:     cmdLink})
 }
@@ -31,6 +32,7 @@ type linkFlags struct {
 	asJSON   bool
 	out      string
 	scenario string
+	timeout  time.Duration
 }
 
 // cmdLink links a scenario and prints the layout.
@@ -58,7 +60,7 @@ func cmdLink(args []string, stdout, stderr io.Writer) int {
 	// An interrupt kills the linker; Link still removes its directory.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Functions: fns}
+	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Functions: fns, Timeout: lf.timeout}
 	if !lf.all {
 		opt.Linker = lf.linkers[0]
 		return linkOne(ctx, opt, inputs, lf, stdout, stderr)
@@ -74,11 +76,15 @@ func parseLinkFlags(args []string, stderr io.Writer) (*linkFlags, error) {
 	script := fs.String("script", "", "linker script: kernel, kernel-fixed, kernel-sorted, kernel-own-section, none or a `file`; default: the scenario's, else kernel")
 	asJSON := fs.Bool("json", false, "print the layout as JSON")
 	out := fs.String("o", "", "write the linked `image` here (with --linker all: IMAGE.LINKER)")
+	timeout := fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return nil, err
 	}
-	lf := &linkFlags{script: *script, asJSON: *asJSON, out: *out}
+	lf := &linkFlags{script: *script, asJSON: *asJSON, out: *out, timeout: *timeout}
+	if *timeout <= 0 {
+		return nil, usagef("--timeout %v: want a positive duration such as 30s", *timeout)
+	}
 	if lf.scenario, err = onePositional(pos, "SCENARIO"); err != nil {
 		return nil, err
 	}
@@ -128,7 +134,7 @@ func linkOne(ctx context.Context, opt ldrun.Options, inputs []ldrun.Input, lf *l
 		return fail(stderr, err)
 	}
 	if lf.out != "" {
-		if err := writeAtomic(lf.out, res.Image); err != nil {
+		if err := atomicfile.Write(lf.out, res.Image, 0o755); err != nil {
 			return fail(stderr, err)
 		}
 	}
@@ -163,7 +169,7 @@ func linkAll(ctx context.Context, opt ldrun.Options, inputs []ldrun.Input, lf *l
 			return fail(stderr, err)
 		}
 		if lf.out != "" {
-			if err := writeAtomic(lf.out+"."+l.String(), res.Image); err != nil {
+			if err := atomicfile.Write(lf.out+"."+l.String(), res.Image, 0o755); err != nil {
 				return fail(stderr, err)
 			}
 		}
@@ -192,26 +198,4 @@ func linkAll(ctx context.Context, opt ldrun.Options, inputs []ldrun.Input, lf *l
 		fmt.Fprintf(stdout, "skipped: %s\n", s)
 	}
 	return exitOK
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// directory and a rename, so that path never holds half an image.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // a no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o755); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

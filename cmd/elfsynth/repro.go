@@ -10,10 +10,11 @@ import (
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/golden"
+	"github.com/elfsynth/elfsynth/ldrun"
 )
 
 func init() {
-	register(command{name: "repro", usage: "repro zero-page [--arch A|all] [--linker L|all] [--page-size N|all] [--json]",
+	register(command{name: "repro", usage: "repro zero-page [--arch A|all] [--linker L|all] [--page-size N|all] [--json] [--timeout D]",
 		summary: "reproduce the founding case: empty_zero_page's page-alignment padding before and after the fix, and other placements",
 		run:     cmdRepro})
 }
@@ -24,6 +25,7 @@ func cmdRepro(args []string, stdout, stderr io.Writer) int {
 	linkerName := fs.String("linker", "all", "bfd, gold, lld, or all (mold takes no scripts)")
 	pageSize := fs.String("page-size", "all", "page `size`, or all: each target's kernel page sizes")
 	asJSON := fs.Bool("json", false, "print JSON rows")
+	timeout := fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return fail(stderr, usagef("%v", err))
@@ -35,6 +37,10 @@ func cmdRepro(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	if *timeout <= 0 {
+		return fail(stderr, usagef("--timeout %v: want a positive duration such as 30s", *timeout))
+	}
+	opt.Timeout = *timeout
 	opt.Progress = progressTo(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
