@@ -1,7 +1,6 @@
 package asmcode_test
 
 import (
-	"bytes"
 	"debug/elf"
 	"fmt"
 	"os"
@@ -15,40 +14,26 @@ import (
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 )
 
-// target is what a test needs to build and link for one codeArch: the
-// arches row when it exists, or REFERENCE.md's values while the table is
-// being filled.
+// target is one codeArch with its row in the arches table.
 type target struct {
 	codeArch string
 	arch     *arches.Arch
 }
 
-// fallback rows: name, triple, as flags, bfd emulation, kernel base.
-var fallback = map[string]arches.Arch{
-	"amd64":    {Name: "x86_64", Triple: "x86_64-linux-gnu", BfdEmulation: "elf_x86_64", KernelBase: 0xffffffff81000000},
-	"386":      {Name: "i386", Triple: "i686-linux-gnu", AsFlags: []string{"--32"}, BfdEmulation: "elf_i386", KernelBase: 0xc1000000},
-	"arm64":    {Name: "arm64", Triple: "aarch64-linux-gnu", BfdEmulation: "aarch64linux", KernelBase: 0xffff800080000000},
-	"arm":      {Name: "arm", Triple: "arm-linux-gnueabi", BfdEmulation: "armelf_linux_eabi", KernelBase: 0xc0008000},
-	"riscv64":  {Name: "riscv64", Triple: "riscv64-linux-gnu", BfdEmulation: "elf64lriscv", KernelBase: 0xffffffff80000000},
-	"ppc64le":  {Name: "ppc64le", Triple: "powerpc64le-linux-gnu", BfdEmulation: "elf64lppc", KernelBase: 0xc000000000000000},
-	"ppc64":    {Name: "ppc64", Triple: "powerpc64le-linux-gnu", AsFlags: []string{"-mbig", "-a64"}, BfdEmulation: "elf64ppc", KernelBase: 0xc000000000000000},
-	"s390x":    {Name: "s390x", Triple: "s390x-linux-gnu", BfdEmulation: "elf64_s390", KernelBase: 0x100000},
-	"mips64le": {Name: "mips64el", Triple: "mips64el-linux-gnuabi64", BfdEmulation: "elf64ltsmip", KernelBase: 0xffffffff80100000},
-	"mips":     {Name: "mips", Triple: "mips64el-linux-gnuabi64", AsFlags: []string{"-EB", "-32", "-march=mips32r2"}, BfdEmulation: "elf32btsmip", KernelBase: 0x80100000},
-}
-
-// targets lists every codeArch with its target description.
+// targets lists every codeArch asmcode supports with its target; each must
+// have a row in the arches table.
 func targets(t *testing.T) []target {
+	byCode := map[string]*arches.Arch{}
+	for _, a := range arches.All() {
+		if a.CodeArch != "" {
+			byCode[a.CodeArch] = a
+		}
+	}
 	var out []target
 	for _, ca := range asmcode.Arches() {
-		fb, ok := fallback[ca]
+		a, ok := byCode[ca]
 		if !ok {
-			t.Fatalf("no test data for code arch %s", ca)
-		}
-		a, err := arches.Lookup(fb.Name)
-		if err != nil || a.CodeArch != ca {
-			a = &fb
-			a.LldEmulation = a.BfdEmulation
+			t.Fatalf("no arches row has code arch %s", ca)
 		}
 		out = append(out, target{codeArch: ca, arch: a})
 	}
@@ -73,30 +58,6 @@ func assemble(t *testing.T, a *arches.Arch, src string) []byte {
 		t.Fatal(err)
 	}
 	return obj
-}
-
-// header fills the ELF encoding of a fallback row from an empty object GNU
-// as makes, so that objects written by elfw carry what GNU as would.
-func header(t *testing.T, tg target) {
-	a := tg.arch
-	if a.Machine != 0 {
-		return
-	}
-	obj := assemble(t, a, "")
-	f, err := elf.NewFile(bytes.NewReader(obj))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Class, a.Machine, a.Endian = f.Class, f.Machine, arches.Little
-	if f.Data == elf.ELFDATA2MSB {
-		a.Endian = arches.Big
-	}
-	a.Flags = f.ByteOrder.Uint32(obj[36:])
-	if f.Class == elf.ELFCLASS64 {
-		a.Flags = f.ByteOrder.Uint32(obj[48:])
-	}
-	a.MIPS64RInfo = f.Class == elf.ELFCLASS64 && f.Machine == elf.EM_MIPS
-	a.RELA = tg.codeArch != "386" && tg.codeArch != "arm" && tg.codeArch != "mips"
 }
 
 // reloc is one relocation read back from an object, symbol by name.

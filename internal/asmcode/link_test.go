@@ -72,7 +72,6 @@ func TestLinkedAddress(t *testing.T) {
 				if len(a.Linkers) > 0 && !a.Supports(l.linker) {
 					t.Skipf("%s does not support %s", l.linker, a.Name)
 				}
-				header(t, tg)
 				fn, err := asmcode.AddressOf(tg.codeArch, "target")
 				if err != nil {
 					t.Fatal(err)
