@@ -129,7 +129,7 @@ func (p *Plan) buildUnit(ui int, u *Unit) (*PlannedUnit, error) {
 		})
 	}
 	for si, sec := range u.Sections {
-		field := fmt.Sprintf("units[%d].sections[%d]", ui, si)
+		field := index(index("units", ui)+".sections", si)
 		ps, err := p.buildSection(field, &sec)
 		if err != nil {
 			return nil, err
@@ -187,7 +187,7 @@ func (p *Plan) buildSection(field string, sec *Section) (*PlannedSection, error)
 	ps.Flags = sectionFlags(sec)
 	off := uint64(0)
 	for yi, sym := range sec.Symbols {
-		ys, err := p.buildSymbol(fmt.Sprintf("%s.symbols[%d]", field, yi), ps, &sym)
+		ys, err := p.buildSymbol(index(field+".symbols", yi), ps, &sym)
 		if err != nil {
 			return nil, err
 		}
@@ -329,7 +329,10 @@ func (u *Unit) references(ui int) []reference {
 	var refs []reference
 	for si, sec := range u.Sections {
 		for yi, sym := range sec.Symbols {
-			field := fmt.Sprintf("units[%d].sections[%d].symbols[%d]", ui, si, yi)
+			if sym.PointsTo == nil && sym.Code == nil {
+				continue
+			}
+			field := index(index(index("units", ui)+".sections", si)+".symbols", yi)
 			if sym.PointsTo != nil {
 				refs = append(refs, reference{sym.PointsTo.Symbol, field + ".points_to", sym.Pos})
 			}

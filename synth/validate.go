@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -94,7 +95,7 @@ func (c *checker) scenario() error {
 	first := map[string]int{}
 	for i := range s.Units {
 		u := &s.Units[i]
-		field := fmt.Sprintf("units[%d]", i)
+		field := index("units", i)
 		if j, dup := first[u.Name]; dup && u.Name != "" {
 			return c.errorf(u.Pos, field+".name", "duplicate unit name %q (also units[%d]%s)", u.Name, j, c.line(fmt.Sprintf("units[%d]", j)))
 		}
@@ -125,7 +126,7 @@ func (c *checker) unit(field string, u *Unit) error {
 	symbols := map[string]string{}  // symbol name -> field
 	for i := range u.Sections {
 		sec := &u.Sections[i]
-		sf := fmt.Sprintf("%s.sections[%d]", field, i)
+		sf := index(field+".sections", i)
 		if first, dup := sections[sec.Name]; dup {
 			return c.errorf(sec.Pos, sf+".name", "duplicate section %q in unit %q (also %s%s; GNU as would merge them)",
 				sec.Name, u.Name, first, c.line(first))
@@ -153,7 +154,7 @@ func (c *checker) section(field string, sec *Section, symbols map[string]string)
 	}
 	for i := range sec.Symbols {
 		sym := &sec.Symbols[i]
-		yf := fmt.Sprintf("%s.symbols[%d]", field, i)
+		yf := index(field+".symbols", i)
 		if first, dup := symbols[sym.Name]; dup && sym.Name != "" {
 			return c.errorf(sym.Pos, yf+".name", "duplicate symbol %q in the unit (also %s%s)", sym.Name, first, c.line(first))
 		}
@@ -354,3 +355,7 @@ func symbolNameProblem(name string) string {
 func isAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
+
+// index names element i of a list field: index("units", 2) is "units[2]".
+// It is on the path of every scenario, so it avoids fmt.
+func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }

@@ -95,6 +95,7 @@ type layout struct {
 	symIndex                 []uint32   // File.Symbols index -> output index
 	firstGlobal              uint32
 	shstrtab, strtab, symtab *Section
+	names                    []uint32 // offset of each section's name in .shstrtab
 	shoff                    uint64
 	end                      uint64
 }
@@ -144,7 +145,12 @@ func (f *File) plan() (*layout, error) {
 	l.symtab.Link = symtabIndex + 1
 	l.symtab.Info = l.firstGlobal
 	f.fillSymtab(l)
-	l.shstrtab.Data = stringTable(l.sections, func(s *Section) string { return s.Name })
+	names := newStrtab()
+	l.names = make([]uint32, len(l.sections))
+	for i, s := range l.sections {
+		l.names[i] = names.add(s.Name)
+	}
+	l.shstrtab.Data = names.bytes()
 	f.reserve(l)
 	return l, nil
 }
@@ -226,9 +232,8 @@ func (f *File) encodeReloc(l *layout, r Reloc) []byte {
 func (f *File) fillSymtab(l *layout) {
 	o := f.Order
 	strs := newStrtab()
-	sym := make([]byte, l.symentsize) // the null symbol
-	l.symtab.Data = append(l.symtab.Data, sym...)
-	for _, i := range l.symOrder {
+	l.symtab.Data = make([]byte, l.symentsize*uint64(len(l.symOrder)+1)) // entry 0 is the null symbol
+	for n, i := range l.symOrder {
 		s := f.Symbols[i]
 		name := uint32(0)
 		if s.Name != "" && s.Type != elf.STT_SECTION {
@@ -242,7 +247,7 @@ func (f *File) fillSymtab(l *layout) {
 			shndx = uint16(elf.SHN_ABS)
 		}
 		info := byte(s.Bind)<<4 | byte(s.Type)&0xf
-		sym := make([]byte, l.symentsize)
+		sym := l.symtab.Data[l.symentsize*uint64(n+1):]
 		if l.is64 {
 			o.PutUint32(sym, name)
 			sym[4], sym[5] = info, s.Other
@@ -256,7 +261,6 @@ func (f *File) fillSymtab(l *layout) {
 			sym[12], sym[13] = info, s.Other
 			o.PutUint16(sym[14:], shndx)
 		}
-		l.symtab.Data = append(l.symtab.Data, sym...)
 	}
 	l.strtab.Data = strs.bytes()
 }
@@ -285,9 +289,8 @@ func (f *File) write(l *layout) []byte {
 			copy(out[l.offsets[i]:], s.Data)
 		}
 	}
-	names := stringOffsets(l.sections, func(s *Section) string { return s.Name })
 	for i, s := range l.sections {
-		f.writeSectionHeader(l, out[l.shoff+l.shentsize*uint64(i+1):], s, names[i], l.offsets[i])
+		f.writeSectionHeader(l, out[l.shoff+l.shentsize*uint64(i+1):], s, l.names[i], l.offsets[i])
 	}
 	return out
 }
@@ -350,41 +353,18 @@ func (f *File) writeSectionHeader(l *layout, b []byte, s *Section, name uint32, 
 	}
 }
 
-// strtab builds a string table, sharing identical strings.
-type strtab struct {
-	data []byte
-	seen map[string]uint32
-}
+// strtab builds a string table. Like GNU as, it does not share strings:
+// the names of one object are few and almost all different.
+type strtab struct{ data []byte }
 
-func newStrtab() *strtab { return &strtab{data: []byte{0}, seen: map[string]uint32{}} }
+func newStrtab() *strtab { return &strtab{data: append(make([]byte, 0, 256), 0)} }
 
 func (t *strtab) add(s string) uint32 {
-	if off, ok := t.seen[s]; ok {
-		return off
-	}
 	off := uint32(len(t.data))
 	t.data = append(append(t.data, s...), 0)
-	t.seen[s] = off
 	return off
 }
 
 func (t *strtab) bytes() []byte { return t.data }
-
-func stringTable[T any](items []T, name func(T) string) []byte {
-	t := newStrtab()
-	for _, it := range items {
-		t.add(name(it))
-	}
-	return t.bytes()
-}
-
-func stringOffsets[T any](items []T, name func(T) string) []uint32 {
-	t := newStrtab()
-	offs := make([]uint32, len(items))
-	for i, it := range items {
-		offs[i] = t.add(name(it))
-	}
-	return offs
-}
 
 func alignUp(v, a uint64) uint64 { return (v + a - 1) &^ (a - 1) }
