@@ -90,6 +90,23 @@ type Section struct {
 	Trailing bool
 }
 
+// KernelShape is how a target's arch/*/kernel/vmlinux.lds.S departs from
+// the generic kernel layout. The zero value is the generic shape.
+type KernelShape struct {
+	// PHDRS gives the script a text (R-E) and a data (RW-) segment, with
+	// rodata in the text segment (x86_64).
+	PHDRS bool
+	// RodataAlign aligns the start of rodata; zero means the page size
+	// (x86_64: 2 MiB, PMD_SIZE).
+	RodataAlign uint64
+	// OwnROAfterInit puts .data..ro_after_init in an output section of its
+	// own after .rodata (arm64 and s390 define RO_AFTER_INIT_DATA empty).
+	OwnROAfterInit bool
+	// AfterMemory are allocated sections GNU as adds that the script
+	// places after all loadable memory, as they must not split it (mips).
+	AfterMemory []string
+}
+
 // Arch is one target.
 type Arch struct {
 	// Name is the user-facing name: "x86_64", "arm64be", ...
@@ -163,6 +180,14 @@ type Arch struct {
 	// KernelBase is the address where the built-in kernel scripts start
 	// text, like the real kernel's link address for this target.
 	KernelBase uint64
+	// Kernel says where the target's kernel linker script differs from
+	// the generic shape of include/asm-generic/vmlinux.lds.h.
+	Kernel KernelShape
+
+	// LinkFlags are extra flags every linker but mold gets for this
+	// target (riscv: --no-relax, so relaxation neither needs
+	// __global_pointer$ nor rewrites code).
+	LinkFlags []string
 
 	// CodeArch is the golang-asm architecture for `code:` symbols; empty
 	// where elfsynth cannot generate code for this target.

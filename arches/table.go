@@ -87,6 +87,9 @@ var (
 	elf64, elf32 = elf.ELFCLASS64, elf.ELFCLASS32
 )
 
+// mipsKernel keeps MIPS's ABI sections out of the middle of memory.
+var mipsKernel = KernelShape{AfterMemory: []string{".MIPS.abiflags", ".reginfo", ".MIPS.options"}}
+
 // table is every target. Every fact except loongarch64's GNU as facts was
 // measured on Debian 12 with GNU as 2.40, GNU ld/gold 2.40, lld 19 and mold
 // 1.10.1 (arches_test.go re-measures them); KernelBase comes from the Linux
@@ -102,6 +105,7 @@ var table = []*Arch{
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0xffffffff81000000,
+		Kernel:            KernelShape{PHDRS: true, RodataAlign: 2 << 20},
 		CodeArch:          "amd64",
 	},
 	{
@@ -127,6 +131,7 @@ var table = []*Arch{
 		DataMappingSymbol: "$d",
 		SectionTypePrefix: "@",
 		KernelBase:        0xffff800080000000,
+		Kernel:            KernelShape{OwnROAfterInit: true},
 		CodeArch:          "arm64",
 	},
 	{
@@ -140,6 +145,7 @@ var table = []*Arch{
 		DataMappingSymbol: "$d",
 		SectionTypePrefix: "@",
 		KernelBase:        0xffff800080000000,
+		Kernel:            KernelShape{OwnROAfterInit: true},
 		CodeArch:          "", // golang-asm encodes arm64 little-endian only
 	},
 	{
@@ -171,6 +177,7 @@ var table = []*Arch{
 		SectionTypePrefix: "@",
 		AsmPrologue:       "\t.option norelax\n",
 		KernelBase:        0xffffffff80000000,
+		LinkFlags:         []string{"--no-relax"},
 		CodeArch:          "riscv64",
 	},
 	{
@@ -188,6 +195,7 @@ var table = []*Arch{
 		SectionTypePrefix: "@",
 		AsmPrologue:       "\t.option norelax\n",
 		KernelBase:        0xc0000000, // PAGE_OFFSET; rv32 links the kernel there
+		LinkFlags:         []string{"--no-relax"},
 		CodeArch:          "",
 	},
 	{
@@ -238,6 +246,7 @@ var table = []*Arch{
 		SizeRoundsToAlign: true,
 		SectionTypePrefix: "@",
 		KernelBase:        0x100000,
+		Kernel:            KernelShape{OwnROAfterInit: true},
 		CodeArch:          "s390x",
 	},
 	{
@@ -257,6 +266,7 @@ var table = []*Arch{
 		SizeMultiple:      16,
 		SectionTypePrefix: "@",
 		KernelBase:        0xffffffff80100000,
+		Kernel:            mipsKernel,
 		CodeArch:          "mips64le",
 	},
 	{
@@ -276,6 +286,7 @@ var table = []*Arch{
 		SizeMultiple:      16,
 		SectionTypePrefix: "@",
 		KernelBase:        0x80100000,
+		Kernel:            mipsKernel,
 		CodeArch:          "mips",
 	},
 	{

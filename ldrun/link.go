@@ -179,9 +179,8 @@ func linkArgs(tool *Tool, opt Options, script bool, inputs []Input, objs []strin
 		// without PHDRS make on purpose; older versions lack the flag.
 		args = append(args, "--no-warn-rwx-segments")
 	}
-	if strings.HasPrefix(a.Name, "riscv") && tool.Linker != arches.Mold {
-		// Relaxation would want __global_pointer$ and rewrite code.
-		args = append(args, "--no-relax")
+	if tool.Linker != arches.Mold {
+		args = append(args, a.LinkFlags...)
 	}
 	if script {
 		args = append(args, "-T", "link.lds")

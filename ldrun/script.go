@@ -40,39 +40,6 @@ var kernelTmpl = template.Must(template.New("kernel.lds.tmpl").
 	Funcs(template.FuncMap{"hex": func(v uint64) string { return fmt.Sprintf("%#x", v) }}).
 	ParseFS(scriptFS, "scripts/kernel.lds.tmpl"))
 
-// kernelShape is where a target's real kernel script differs from the
-// generic shape.
-type kernelShape struct {
-	// PHDRS gives the script a text (R-E) and a data (RW-) segment, with
-	// rodata in the text segment.
-	PHDRS bool
-	// RodataAlign aligns the start of rodata; zero means the page size.
-	RodataAlign uint64
-	// OwnROAfterInit puts .data..ro_after_init in an output section of its
-	// own after .rodata instead of inside it.
-	OwnROAfterInit bool
-}
-
-// kernelShapes holds the per-target differences, keyed by arches name, as
-// read from arch/*/kernel/vmlinux.lds.S (see shared/REFERENCE.md):
-// x86_64 uses PHDRS and aligns rodata to 2 MiB (PMD_SIZE); arm64 and s390
-// define RO_AFTER_INIT_DATA empty and place .data..ro_after_init themselves.
-var kernelShapes = map[string]kernelShape{
-	"x86_64":  {PHDRS: true, RodataAlign: 2 << 20},
-	"arm64":   {OwnROAfterInit: true},
-	"arm64be": {OwnROAfterInit: true},
-	"s390x":   {OwnROAfterInit: true},
-}
-
-// afterSections are allocated sections GNU as adds on some targets. The
-// kernel scripts place them after .bss so they never split loadable memory;
-// non-allocated ones (.ARM.attributes, .riscv.attributes, .gnu.attributes,
-// .pdr) are left to orphan placement, which puts them outside memory.
-var afterSections = map[string][]string{
-	"mips":     {".MIPS.abiflags", ".reginfo", ".MIPS.options"},
-	"mips64el": {".MIPS.abiflags", ".reginfo", ".MIPS.options"},
-}
-
 // scriptData is what the kernel template sees.
 type scriptData struct {
 	Name       string
@@ -83,10 +50,9 @@ type scriptData struct {
 	OwnSection bool
 	// ROAfterInit is the input section pattern for ro_after_init data.
 	ROAfterInit string
-	kernelShape
+	arches.KernelShape
 	// Text and Data are the segment assignments (" :text") or empty.
 	Text, Data string
-	After      []string
 }
 
 // Script returns the text of the linker script name for target a and page
@@ -115,7 +81,7 @@ func renderKernel(name string, a *arches.Arch, pageSize uint64) (string, error) 
 	}
 	d := scriptData{Name: name, Arch: a.Name, PageSize: pageSize, KernelBase: a.KernelBase,
 		Fixed: name == ScriptKernelFixed, OwnSection: name == ScriptKernelOwnSection,
-		ROAfterInit: "*(.data..ro_after_init)", kernelShape: kernelShapes[a.Name], After: afterSections[a.Name]}
+		ROAfterInit: "*(.data..ro_after_init)", KernelShape: a.Kernel}
 	if d.RodataAlign == 0 {
 		d.RodataAlign = pageSize
 	}
