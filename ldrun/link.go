@@ -131,8 +131,11 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmdline := commandLine(tool.Path, args)
 	err := cmd.Run()
-	if ctx.Err() != nil {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("linker stopped (%v) after %v: %s\n%s", ctx.Err(), opt.Timeout, cmdline, stderr.String())
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("linker stopped (%v): %s\n%s", ctx.Err(), cmdline, stderr.String())
 	}
 	if err != nil {
 		return nil, &LinkError{Reason: err.Error(), Command: cmdline, Stderr: stderr.String()}

@@ -45,6 +45,9 @@ func cmdRepro(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rows, err := golden.ZeroPage(ctx, opt)
+	if ctx.Err() != nil {
+		return fail(stderr, fmt.Errorf("interrupted; no table"))
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}
