@@ -32,9 +32,10 @@ toolchains:
 demo: toolchains build
 	$(ELFSYNTH) repro zero-page --arch all --linker all --page-size all
 
+# test runs every test under the race detector: the links run in parallel.
 test: toolchains
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -race ./...
 
 # golden rewrites golden/testdata from the linkers installed here.
 golden: toolchains
