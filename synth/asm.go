@@ -4,6 +4,8 @@ import (
 	"debug/elf"
 	"fmt"
 	"strings"
+
+	"github.com/elfsynth/elfsynth/arches"
 )
 
 // AsmFile is one unit written as GNU as source.
@@ -31,7 +33,7 @@ func (p *Plan) unitAsm(u *PlannedUnit) string {
 	a := p.Arch
 	var w strings.Builder
 	fmt.Fprintf(&w, "/* elfsynth: unit %s of scenario %q for %s, page size %d.\n", u.Name, p.Name, a.Name, p.PageSize)
-	fmt.Fprintf(&w, " * Assemble: %s %s-o %s %s */\n", a.Tool("as"), asFlags(a.AsFlags), u.Name, AsmName(u.Name))
+	fmt.Fprintf(&w, " * Assemble: %s */\n", AssembleCommand(a, u.Name))
 	w.WriteString(a.AsmPrologue)
 	for _, sec := range u.Sections {
 		if sec.User {
@@ -41,11 +43,10 @@ func (p *Plan) unitAsm(u *PlannedUnit) string {
 	return w.String()
 }
 
-func asFlags(flags []string) string {
-	if len(flags) == 0 {
-		return ""
-	}
-	return strings.Join(flags, " ") + " "
+// AssembleCommand is the GNU as command line that makes unit from its
+// source file.
+func AssembleCommand(a *arches.Arch, unit string) string {
+	return strings.Join(append(append([]string{a.Tool("as")}, a.AsFlags...), "-o", unit, AsmName(unit)), " ")
 }
 
 func (p *Plan) sectionAsm(w *strings.Builder, sec *PlannedSection) {

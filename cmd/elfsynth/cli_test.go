@@ -1,12 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/elfsynth/elfsynth/internal/toolcheck"
+	"github.com/elfsynth/elfsynth/ldrun"
 )
 
 // writeScenario puts a scenario file in a fresh folder.
@@ -104,4 +109,37 @@ func TestLinkTimeout(t *testing.T) {
 	require.True(t, os.IsNotExist(err))
 	rc, _, stderr = runCmd(run, "link", "--arch", "x86_64", "--timeout", "-1s", writeScenario(t, zeroPageScenario))
 	require.Equal(t, exitUsage, rc, stderr)
+}
+
+// TestAsmReproducerLinksLikeElfsynth: the folder `asm` writes, run as a
+// person would (sh repro.sh), gives the image `link` reports on.
+func TestAsmReproducerLinksLikeElfsynth(t *testing.T) {
+	for _, arch := range []string{"x86_64", "mips", "s390x"} {
+		needBFD(t)
+		toolcheck.Require(t, "sh")
+		scenario := writeScenario(t, zeroPageScenario)
+		dir := t.TempDir()
+		rc, _, stderr := runCmd(run, "asm", "--arch", arch, "-o", dir, scenario)
+		require.Equal(t, exitOK, rc, stderr)
+		out, err := exec.Command("sh", filepath.Join(dir, "repro.sh")).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		image, err := os.ReadFile(filepath.Join(dir, "image"))
+		require.NoError(t, err)
+		byHand, err := ldrun.Read(image, nil)
+		require.NoError(t, err)
+
+		rc, stdout, stderr := runCmd(run, "link", "--arch", arch, "--json", scenario)
+		require.Equal(t, exitOK, rc, stderr)
+		var lay ldrun.Layout
+		require.NoError(t, json.Unmarshal([]byte(stdout), &lay))
+		require.Equal(t, symbolAddrs(&lay), symbolAddrs(byHand), arch)
+	}
+}
+
+func symbolAddrs(l *ldrun.Layout) map[string]ldrun.Addr {
+	m := map[string]ldrun.Addr{}
+	for _, s := range l.Symbols {
+		m[s.Name] = s.Addr
+	}
+	return m
 }

@@ -104,18 +104,19 @@ func onePositional(args []string, what string) (string, error) {
 }
 
 // loadPlan reads a scenario file and resolves it for a target.
-func loadPlan(path, archName, pageSize string) (*synth.Plan, error) {
+func loadPlan(path, archName, pageSize string) (*synth.Scenario, *synth.Plan, error) {
 	a, err := lookupArch(archName)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ps, err := parsePageSize(pageSize)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := synth.ParseFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return synth.Build(s, a, ps)
+	plan, err := synth.Build(s, a, ps)
+	return s, plan, err
 }
