@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
@@ -84,16 +85,15 @@ func pageSizeFor(s *synth.Scenario, a *arches.Arch) uint64 {
 
 func compareWithGNUAs(t *testing.T, name string, s *synth.Scenario, plan *synth.Plan) {
 	t.Helper()
-	ours, err := plan.Objects()
+	synthetic, _, err := golden.Inputs(plan)
 	require.NoError(t, err)
 	var theirs []ldrun.Input
 	for i, src := range plan.Asm() {
 		obj, err := ldrun.Assemble(context.Background(), plan.Arch, src.Text)
 		require.NoError(t, err, "%s: GNU as on %s", name, src.Name)
-		theirs = append(theirs, ldrun.Input{Name: ours[i].Name, Data: obj})
+		theirs = append(theirs, ldrun.Input{Name: synthetic[i].Name, Data: obj})
 	}
-	synthetic := inputs(ours)
-	mixed := make([]ldrun.Input, len(ours))
+	mixed := make([]ldrun.Input, len(synthetic))
 	for i := range mixed {
 		mixed[i] = [2][]ldrun.Input{synthetic, theirs}[i%2][i]
 	}
@@ -110,14 +110,6 @@ func compareWithGNUAs(t *testing.T, name string, s *synth.Scenario, plan *synth.
 		require.Equal(t, pointerWords(t, want, plan), pointerWords(t, r, plan), "%s on %s: pointer words", name, plan.Arch.Name)
 	}
 	checkPointersHoldTargets(t, name, got, plan)
-}
-
-func inputs(objs []synth.Object) []ldrun.Input {
-	out := make([]ldrun.Input, len(objs))
-	for i, o := range objs {
-		out[i] = ldrun.Input{Name: o.Name, Data: o.Data}
-	}
-	return out
 }
 
 // link links and requires a clean link: no error, no warning.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/benchreport"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
@@ -28,13 +29,9 @@ func foundingInputs(b *testing.B, a *arches.Arch) []ldrun.Input {
 	if err != nil {
 		b.Fatal(err)
 	}
-	objs, err := plan.Objects()
+	in, _, err := golden.Inputs(plan)
 	if err != nil {
 		b.Fatal(err)
-	}
-	in := make([]ldrun.Input, len(objs))
-	for i, o := range objs {
-		in[i] = ldrun.Input{Name: o.Name, Data: o.Data}
 	}
 	return in
 }

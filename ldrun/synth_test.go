@@ -2,9 +2,11 @@ package ldrun_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
@@ -44,7 +46,7 @@ func synthInputs(t *testing.T, a *arches.Arch, page uint64, fixed bool) []ldrun.
 	if fixed {
 		sec = "      - name: .rodata..page_aligned\n        symbols:\n"
 	}
-	src := []byte(replace(foundingYAML, "ZEROPAGE", sec))
+	src := []byte(strings.Replace(foundingYAML, "ZEROPAGE", sec, 1))
 	s, err := synth.Parse("founding.yaml", src)
 	if err != nil {
 		t.Fatal(err)
@@ -53,24 +55,11 @@ func synthInputs(t *testing.T, a *arches.Arch, page uint64, fixed bool) []ldrun.
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := plan.Objects()
+	ins, _, err := golden.Inputs(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ins := make([]ldrun.Input, len(objs))
-	for i, o := range objs {
-		ins[i] = ldrun.Input{Name: o.Name, Data: o.Data}
-	}
 	return ins
-}
-
-func replace(s, old, repl string) string {
-	for i := 0; i+len(old) <= len(s); i++ {
-		if s[i:i+len(old)] == old {
-			return s[:i] + repl + s[i+len(old):]
-		}
-	}
-	return s
 }
 
 // TestSynthObjectsEveryPageSize links synthesized founding-case objects on
