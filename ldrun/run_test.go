@@ -451,3 +451,37 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// TestTempOnTmpfs: without TMPDIR, small links work in the tmpfs folder and
+// leave nothing there, after success and after failure; with TMPDIR set,
+// nothing goes to tmpfs.
+func TestTempOnTmpfs(t *testing.T) {
+	a := mustArch(t, "x86_64")
+	needLinker(t, a, arches.BFD)
+	inputs := assemble(t, a, founding(4096, false))
+	shm := t.TempDir()
+	defer func(old string) { shmDir = old }(shmDir)
+	shmDir = shm
+	t.Setenv("TMPDIR", "")
+	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, inputs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Script: "/nonexistent.lds"}, inputs); err == nil {
+		t.Fatal("a missing script linked")
+	}
+	fakeLinker(t, "ls -d \"$PWD\" > /dev/stderr; exit 1")
+	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, inputs)
+	if err == nil || !strings.Contains(err.Error(), shm) {
+		t.Errorf("the link did not run in %s: %v", shm, err)
+	}
+	if es, _ := os.ReadDir(shm); len(es) != 0 {
+		t.Errorf("left on tmpfs: %v", es)
+	}
+	left := privateTemp(t)
+	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, inputs); err == nil || strings.Contains(err.Error(), shm) {
+		t.Errorf("with TMPDIR set the link ran on tmpfs: %v", err)
+	}
+	if l := left(); len(l) != 0 {
+		t.Errorf("left in TMPDIR: %v", l)
+	}
+}
