@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -32,7 +33,17 @@ var commands = map[string]command{}
 // register adds a subcommand; each command's file calls it from init.
 func register(c command) { commands[c.name] = c }
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// Reports are written a table cell at a time: buffer them into a few
+	// writes.
+	stdout := bufio.NewWriterSize(os.Stdout, 64<<10)
+	rc := run(os.Args[1:], stdout, os.Stderr)
+	if err := stdout.Flush(); err != nil && rc == exitOK {
+		fmt.Fprintf(os.Stderr, "elfsynth: %v\n", err)
+		rc = exitFail
+	}
+	os.Exit(rc)
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
