@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/benchreport"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
@@ -20,20 +19,7 @@ var benchLinkers = []arches.Linker{arches.BFD, arches.Gold, arches.LLD}
 
 // foundingInputs synthesizes the founding case (before the fix) for a.
 func foundingInputs(b *testing.B, a *arches.Arch) []ldrun.Input {
-	b.Helper()
-	s, err := synth.ParseFile("../golden/testdata/scenarios/zero-page-before.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in, _, err := golden.Inputs(plan)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return in
+	return scenarioInputs(b, "zero-page-before.yaml", a, 0)
 }
 
 func x86(b *testing.B) *arches.Arch {

@@ -46,11 +46,26 @@ func synthInputs(t *testing.T, a *arches.Arch, page uint64, fixed bool) []ldrun.
 	if fixed {
 		sec = "      - name: .rodata..page_aligned\n        symbols:\n"
 	}
-	src := []byte(strings.Replace(foundingYAML, "ZEROPAGE", sec, 1))
-	s, err := synth.Parse("founding.yaml", src)
+	s, err := synth.Parse("founding.yaml", []byte(strings.Replace(foundingYAML, "ZEROPAGE", sec, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return planInputs(t, s, a, page)
+}
+
+// scenarioInputs synthesizes one of the golden scenarios for a target and
+// page size (zero: the target's default).
+func scenarioInputs(t testing.TB, name string, a *arches.Arch, page uint64) []ldrun.Input {
+	t.Helper()
+	s, err := synth.ParseFile("../golden/testdata/scenarios/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return planInputs(t, s, a, page)
+}
+
+func planInputs(t testing.TB, s *synth.Scenario, a *arches.Arch, page uint64) []ldrun.Input {
+	t.Helper()
 	plan, err := synth.Build(s, a, page)
 	if err != nil {
 		t.Fatal(err)
