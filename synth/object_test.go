@@ -2,8 +2,13 @@ package synth
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -205,4 +210,31 @@ func (u *PlannedUnit) section(name string) *PlannedSection {
 		}
 	}
 	return nil
+}
+
+// updatePins (-update-pins) rewrites testdata/objects.sha256; only for a
+// change meant to alter the objects' bytes.
+var updatePins = flag.Bool("update-pins", false, "rewrite testdata/objects.sha256 from the current writer")
+
+// TestObjectsPinned keeps every target's objects for the founding case
+// byte for byte what they were when the hashes were taken (with elfw's
+// byte-offset writer, before it used debug/elf's header types).
+func TestObjectsPinned(t *testing.T) {
+	var got strings.Builder
+	for _, a := range arches.All() {
+		plan, err := Build(zeroPage(), a, 0)
+		require.NoError(t, err)
+		objs, err := plan.Objects()
+		require.NoError(t, err)
+		for _, o := range objs {
+			fmt.Fprintf(&got, "%s %s %x\n", a.Name, o.Name, sha256.Sum256(o.Data))
+		}
+	}
+	path := filepath.Join("testdata", "objects.sha256")
+	if *updatePins {
+		require.NoError(t, os.WriteFile(path, []byte(got.String()), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, string(want), got.String())
 }
