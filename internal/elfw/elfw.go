@@ -1,16 +1,20 @@
-// Package elfw writes ELF relocatable objects byte by byte.
+// Package elfw writes ELF relocatable objects.
 //
 // It follows the shape of the Rust object crate's writer: the caller describes
-// the whole file (sections, symbols, relocations), Plan reserves a file range
-// for every piece, and Write emits the bytes in one pass. Nothing here knows
-// about scenarios or targets; it encodes what it is given.
+// the whole file (sections, symbols, relocations), the plan reserves a section
+// index, a name and a file range for every piece, and the write emits the
+// bytes in one pass, in file order, checking that each piece lands where it
+// was reserved. Headers, symbols and relocations are debug/elf's types
+// (elf.Header64, elf.Section64, elf.Sym64, elf.Rela64 and their 32-bit
+// forms) encoded with encoding/binary. Nothing here knows about scenarios or
+// targets; it encodes what it is given.
 package elfw
 
 import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"sort"
+	"slices"
 )
 
 // File describes one relocatable object.
@@ -76,7 +80,7 @@ type Reloc struct {
 	Addend int64 // ignored for REL files
 }
 
-// Size returns the section's size in memory.
+// size returns the section's size in memory.
 func (s *Section) size() uint64 {
 	if s.Type == elf.SHT_NOBITS {
 		return s.Size
@@ -84,280 +88,423 @@ func (s *Section) size() uint64 {
 	return uint64(len(s.Data))
 }
 
-// layout is the plan: where every piece of the file goes.
-type layout struct {
-	is64                     bool
-	ehsize, shentsize        uint64
-	symentsize, relentsize   uint64
-	sections                 []*Section // every section after the null one, in index order
-	offsets                  []uint64   // file offset of sections[i]
-	symOrder                 []int      // File.Symbols index in output order
-	symIndex                 []uint32   // File.Symbols index -> output index
-	firstGlobal              uint32
-	shstrtab, strtab, symtab *Section
-	names                    []uint32 // offset of each section's name in .shstrtab
-	shoff                    uint64
-	end                      uint64
-}
-
 // Bytes plans the file and writes it. It fails when a symbol or relocation
 // refers to something that does not exist.
 func (f *File) Bytes() ([]byte, error) {
-	l, err := f.plan()
+	w, err := f.plan()
 	if err != nil {
 		return nil, err
 	}
-	return f.write(l), nil
+	return w.write()
 }
 
-func (f *File) plan() (*layout, error) {
-	l := &layout{is64: f.Class == elf.ELFCLASS64}
-	if l.is64 {
-		l.ehsize, l.shentsize, l.symentsize = 64, 64, 24
-		l.relentsize = 16
-		if f.RELA {
-			l.relentsize = 24
+// kind says what a section of the output holds and so how it is written.
+type kind uint8
+
+const (
+	kindUser     kind = iota // one of File.Sections: its Data
+	kindReloc                // the relocations of one of File.Sections
+	kindSymtab               // .symtab
+	kindStrtab               // .strtab
+	kindShstrtab             // .shstrtab
+)
+
+// outSection is one section of the output with its header as planned.
+type outSection struct {
+	kind kind
+	// user is the File.Sections index of a kindUser section, or of the
+	// section a kindReloc section applies to.
+	user int
+	hdr  elf.Section64 // the 64-bit form; 32-bit files narrow it
+}
+
+// writer is the plan of one file and then its writing. The plan's steps run
+// in the order plan calls them; each says what it needs done before it.
+type writer struct {
+	f    *File
+	o    binary.ByteOrder
+	is64 bool
+	// Entry sizes and the alignment of tables of addresses (8 or 4).
+	ehsize, shentsize, symentsize, relentsize, wordAlign uint64
+
+	// sections is the section header table: index 0 is the null section.
+	sections []outSection
+	symtab, strtab, shstrtab uint32 // their section indexes
+
+	symOrder    []int    // File.Symbols index in output order
+	symIndex    []uint32 // File.Symbols index -> output index
+	symNames    []uint32 // output index - 1 -> offset in .strtab
+	firstGlobal uint32
+	relocs      [][]Reloc // per File.Sections index: its relocations by offset
+
+	strs, shstrs strtab
+	shoff, end   uint64
+}
+
+// plan reserves everything: symbol and section indexes, names, file ranges.
+func (f *File) plan() (*writer, error) {
+	w := &writer{f: f, o: f.Order, is64: f.Class == elf.ELFCLASS64}
+	w.reserveFileHeader()
+	if err := w.reserveSymbols(); err != nil {
+		return nil, err
+	}
+	if err := w.reserveSections(); err != nil {
+		return nil, err
+	}
+	w.reserveSectionNames()
+	w.reserveSectionData()
+	w.reserveSectionHeaders()
+	return w, nil
+}
+
+// reserveFileHeader sets the entry sizes of the class and reserves the ELF
+// header at offset 0. It comes first.
+func (w *writer) reserveFileHeader() {
+	if w.is64 {
+		w.ehsize, w.shentsize, w.symentsize, w.relentsize, w.wordAlign = 64, 64, 24, 16, 8
+		if w.f.RELA {
+			w.relentsize = 24
 		}
 	} else {
-		l.ehsize, l.shentsize, l.symentsize = 52, 40, 16
-		l.relentsize = 8
-		if f.RELA {
-			l.relentsize = 12
+		w.ehsize, w.shentsize, w.symentsize, w.relentsize, w.wordAlign = 52, 40, 16, 8, 4
+		if w.f.RELA {
+			w.relentsize = 12
 		}
 	}
-	if err := f.orderSymbols(l); err != nil {
-		return nil, err
-	}
-	l.sections = append(l.sections, f.Sections...)
-	relocSections, err := f.relocSections(l)
-	if err != nil {
-		return nil, err
-	}
-	l.sections = append(l.sections, relocSections...)
-	l.symtab = &Section{Name: ".symtab", Type: elf.SHT_SYMTAB, Align: map[bool]uint64{true: 8, false: 4}[l.is64], EntSize: l.symentsize}
-	l.strtab = &Section{Name: ".strtab", Type: elf.SHT_STRTAB, Align: 1}
-	l.shstrtab = &Section{Name: ".shstrtab", Type: elf.SHT_STRTAB, Align: 1}
-	l.sections = append(l.sections, l.symtab, l.strtab, l.shstrtab)
-	symtabIndex := uint32(len(l.sections) - 2)
-	for _, rs := range relocSections {
-		rs.Link = symtabIndex
-	}
-	l.symtab.Link = symtabIndex + 1
-	l.symtab.Info = l.firstGlobal
-	f.fillSymtab(l)
-	names := newStrtab()
-	l.names = make([]uint32, len(l.sections))
-	for i, s := range l.sections {
-		l.names[i] = names.add(s.Name)
-	}
-	l.shstrtab.Data = names.bytes()
-	f.reserve(l)
-	return l, nil
+	w.end = w.ehsize
 }
 
-// orderSymbols puts locals before globals, as the ELF spec requires.
-func (f *File) orderSymbols(l *layout) error {
-	l.symIndex = make([]uint32, len(f.Symbols))
-	var globals []int
+// reserveSymbols gives every symbol its output index, locals first as the
+// ELF spec requires, and its name in .strtab, in output order. Like GNU as,
+// .strtab does not share strings: the names of one object are few and
+// almost all different.
+func (w *writer) reserveSymbols() error {
+	f := w.f
+	w.symIndex = make([]uint32, len(f.Symbols))
+	w.symOrder = make([]int, 0, len(f.Symbols))
 	for i, s := range f.Symbols {
 		if s.Section >= len(f.Sections) || s.Section < Absolute {
 			return fmt.Errorf("elfw: symbol %q: no section %d", s.Name, s.Section)
 		}
 		if s.Bind == elf.STB_LOCAL {
-			l.symOrder = append(l.symOrder, i)
-		} else {
-			globals = append(globals, i)
+			w.symOrder = append(w.symOrder, i)
 		}
 	}
-	l.firstGlobal = uint32(len(l.symOrder) + 1)
-	l.symOrder = append(l.symOrder, globals...)
-	for out, in := range l.symOrder {
-		l.symIndex[in] = uint32(out + 1)
+	w.firstGlobal = uint32(len(w.symOrder) + 1)
+	for i, s := range f.Symbols {
+		if s.Bind != elf.STB_LOCAL {
+			w.symOrder = append(w.symOrder, i)
+		}
+	}
+	w.strs.init(0)
+	w.symNames = make([]uint32, len(w.symOrder))
+	for out, in := range w.symOrder {
+		w.symIndex[in] = uint32(out + 1)
+		if s := &f.Symbols[in]; s.Name != "" && s.Type != elf.STT_SECTION {
+			w.symNames[out] = w.strs.add(s.Name)
+		}
 	}
 	return nil
 }
 
-// relocSections makes one .rel/.rela section per section with relocations.
-func (f *File) relocSections(l *layout) ([]*Section, error) {
-	var out []*Section
+// reserveSections gives every section its index: the File's sections from
+// 1, then one .rel or .rela section for each that has relocations, then
+// .symtab, .strtab and .shstrtab. It checks each relocation's symbol, so it
+// needs the symbols reserved.
+func (w *writer) reserveSections() error {
+	f := w.f
+	w.sections = make([]outSection, 1, 1+len(f.Sections)+len(f.Sections)/2+3)
+	for i, s := range f.Sections {
+		w.sections = append(w.sections, outSection{kind: kindUser, user: i, hdr: elf.Section64{
+			Type: uint32(s.Type), Flags: uint64(s.Flags), Size: s.size(), Link: s.Link, Info: s.Info,
+			Addralign: s.Align, Entsize: s.EntSize}})
+	}
+	relType := elf.SHT_REL
+	if f.RELA {
+		relType = elf.SHT_RELA
+	}
+	w.relocs = make([][]Reloc, len(f.Sections))
 	for i, s := range f.Sections {
 		if len(s.Relocs) == 0 {
 			continue
 		}
-		rs := &Section{Type: elf.SHT_REL, Name: ".rel" + s.Name, Flags: elf.SHF_INFO_LINK,
-			Align: map[bool]uint64{true: 8, false: 4}[l.is64], EntSize: l.relentsize, Info: uint32(i + 1)}
-		if f.RELA {
-			rs.Type, rs.Name = elf.SHT_RELA, ".rela"+s.Name
+		relocs := s.Relocs
+		if !slices.IsSortedFunc(relocs, byOffset) {
+			relocs = slices.Clone(relocs)
+			slices.SortStableFunc(relocs, byOffset)
 		}
-		relocs := append([]Reloc(nil), s.Relocs...)
-		sort.SliceStable(relocs, func(a, b int) bool { return relocs[a].Offset < relocs[b].Offset })
 		for _, r := range relocs {
 			if r.Symbol < 0 || r.Symbol >= len(f.Symbols) {
-				return nil, fmt.Errorf("elfw: relocation in %s at %#x: no symbol %d", s.Name, r.Offset, r.Symbol)
+				return fmt.Errorf("elfw: relocation in %s at %#x: no symbol %d", s.Name, r.Offset, r.Symbol)
 			}
-			rs.Data = append(rs.Data, f.encodeReloc(l, r)...)
 		}
-		out = append(out, rs)
+		w.relocs[i] = relocs
+		w.sections = append(w.sections, outSection{kind: kindReloc, user: i, hdr: elf.Section64{
+			Type: uint32(relType), Flags: uint64(elf.SHF_INFO_LINK), Size: w.relentsize * uint64(len(relocs)),
+			Info: uint32(i + 1), Addralign: w.wordAlign, Entsize: w.relentsize}})
 	}
-	return out, nil
+	w.symtab = uint32(len(w.sections))
+	w.strtab, w.shstrtab = w.symtab+1, w.symtab+2
+	for i := range w.sections {
+		if w.sections[i].kind == kindReloc {
+			w.sections[i].hdr.Link = w.symtab
+		}
+	}
+	w.sections = append(w.sections,
+		outSection{kind: kindSymtab, hdr: elf.Section64{Type: uint32(elf.SHT_SYMTAB),
+			Size: w.symentsize * uint64(len(w.symOrder)+1), Link: w.strtab, Info: w.firstGlobal,
+			Addralign: w.wordAlign, Entsize: w.symentsize}},
+		outSection{kind: kindStrtab, hdr: elf.Section64{Type: uint32(elf.SHT_STRTAB),
+			Size: uint64(len(w.strs.data)), Addralign: 1}},
+		outSection{kind: kindShstrtab, hdr: elf.Section64{Type: uint32(elf.SHT_STRTAB), Addralign: 1}},
+	)
+	return nil
 }
 
-func (f *File) encodeReloc(l *layout, r Reloc) []byte {
-	sym := l.symIndex[r.Symbol]
-	b := make([]byte, l.relentsize)
-	o := f.Order
+func byOffset(a, b Reloc) int {
 	switch {
-	case l.is64 && f.MIPS64:
-		o.PutUint64(b, r.Offset)
-		o.PutUint32(b[8:], sym)
-		b[15] = byte(r.Type) // r_ssym, r_type3, r_type2 stay zero
-	case l.is64:
-		o.PutUint64(b, r.Offset)
-		o.PutUint64(b[8:], uint64(sym)<<32|uint64(r.Type))
-	default:
-		o.PutUint32(b, uint32(r.Offset))
-		o.PutUint32(b[4:], sym<<8|r.Type&0xff)
+	case a.Offset < b.Offset:
+		return -1
+	case a.Offset > b.Offset:
+		return 1
 	}
-	if f.RELA {
-		if l.is64 {
-			o.PutUint64(b[16:], uint64(r.Addend))
-		} else {
-			o.PutUint32(b[8:], uint32(r.Addend))
-		}
-	}
-	return b
+	return 0
 }
 
-// fillSymtab encodes the symbol table and its string table.
-func (f *File) fillSymtab(l *layout) {
-	o := f.Order
-	strs := newStrtab()
-	l.symtab.Data = make([]byte, l.symentsize*uint64(len(l.symOrder)+1)) // entry 0 is the null symbol
-	for n, i := range l.symOrder {
-		s := f.Symbols[i]
-		name := uint32(0)
-		if s.Name != "" && s.Type != elf.STT_SECTION {
-			name = strs.add(s.Name)
-		}
-		shndx := uint16(s.Section + 1)
-		switch s.Section {
-		case Undefined:
-			shndx = uint16(elf.SHN_UNDEF)
-		case Absolute:
-			shndx = uint16(elf.SHN_ABS)
-		}
-		info := byte(s.Bind)<<4 | byte(s.Type)&0xf
-		sym := l.symtab.Data[l.symentsize*uint64(n+1):]
-		if l.is64 {
-			o.PutUint32(sym, name)
-			sym[4], sym[5] = info, s.Other
-			o.PutUint16(sym[6:], shndx)
-			o.PutUint64(sym[8:], s.Value)
-			o.PutUint64(sym[16:], s.Size)
-		} else {
-			o.PutUint32(sym, name)
-			o.PutUint32(sym[4:], uint32(s.Value))
-			o.PutUint32(sym[8:], uint32(s.Size))
-			sym[12], sym[13] = info, s.Other
-			o.PutUint16(sym[14:], shndx)
+// reserveSectionNames puts every section's name in .shstrtab, in index
+// order, and so fixes .shstrtab's size. It needs every section reserved.
+func (w *writer) reserveSectionNames() {
+	w.shstrs.init(16 * len(w.sections))
+	for i := 1; i < len(w.sections); i++ {
+		s := &w.sections[i]
+		switch s.kind {
+		case kindUser:
+			s.hdr.Name = w.shstrs.add(w.f.Sections[s.user].Name)
+		case kindReloc:
+			prefix := ".rel"
+			if w.f.RELA {
+				prefix = ".rela"
+			}
+			s.hdr.Name = w.shstrs.add2(prefix, w.f.Sections[s.user].Name)
+		case kindSymtab:
+			s.hdr.Name = w.shstrs.add(".symtab")
+		case kindStrtab:
+			s.hdr.Name = w.shstrs.add(".strtab")
+		case kindShstrtab:
+			s.hdr.Name = w.shstrs.add(".shstrtab")
 		}
 	}
-	l.strtab.Data = strs.bytes()
+	w.sections[w.shstrtab].hdr.Size = uint64(len(w.shstrs.data))
 }
 
-// reserve gives every section a file offset, then the section header table.
-func (f *File) reserve(l *layout) {
-	off := l.ehsize
-	l.offsets = make([]uint64, len(l.sections))
-	for i, s := range l.sections {
-		off = alignUp(off, max(s.Align, 1))
-		l.offsets[i] = off
-		if s.Type != elf.SHT_NOBITS {
-			off += uint64(len(s.Data))
+// reserveSectionData gives every section's contents a file range, in index
+// order, each at its alignment; SHT_NOBITS sections take no room. It needs
+// every section's size, so the names reserved.
+func (w *writer) reserveSectionData() {
+	off := w.end
+	for i := 1; i < len(w.sections); i++ {
+		h := &w.sections[i].hdr
+		off = alignUp(off, max(h.Addralign, 1))
+		h.Off = off
+		if elf.SectionType(h.Type) != elf.SHT_NOBITS {
+			off += h.Size
 		}
 	}
-	l.shoff = alignUp(off, map[bool]uint64{true: 8, false: 4}[l.is64])
-	l.end = l.shoff + l.shentsize*uint64(len(l.sections)+1)
+	w.end = off
 }
 
-// write emits the planned file in one pass.
-func (f *File) write(l *layout) []byte {
-	out := make([]byte, l.end)
-	f.writeHeader(l, out)
-	for i, s := range l.sections {
-		if s.Type != elf.SHT_NOBITS {
-			copy(out[l.offsets[i]:], s.Data)
+// reserveSectionHeaders puts the section header table last. It comes after
+// every other reservation.
+func (w *writer) reserveSectionHeaders() {
+	w.shoff = alignUp(w.end, w.wordAlign)
+	w.end = w.shoff + w.shentsize*uint64(len(w.sections))
+}
+
+// write emits the planned file in one pass, in file order.
+func (w *writer) write() ([]byte, error) {
+	// The buffer is zeroed to its capacity: padding is a re-slice.
+	buf := make([]byte, 0, w.end)
+	buf = w.writeFileHeader(buf)
+	for i := 1; i < len(w.sections); i++ {
+		s := &w.sections[i]
+		if elf.SectionType(s.hdr.Type) == elf.SHT_NOBITS {
+			continue
+		}
+		var err error
+		if buf, err = w.pad(buf, s.hdr.Off); err != nil {
+			return nil, err
+		}
+		switch s.kind {
+		case kindUser:
+			buf = append(buf, w.f.Sections[s.user].Data...)
+		case kindReloc:
+			buf = w.writeRelocs(buf, s.user)
+		case kindSymtab:
+			buf = w.writeSymbols(buf)
+		case kindStrtab:
+			buf = append(buf, w.strs.data...)
+		case kindShstrtab:
+			buf = append(buf, w.shstrs.data...)
 		}
 	}
-	for i, s := range l.sections {
-		f.writeSectionHeader(l, out[l.shoff+l.shentsize*uint64(i+1):], s, l.names[i], l.offsets[i])
+	buf, err := w.pad(buf, w.shoff)
+	if err != nil {
+		return nil, err
+	}
+	buf = w.writeSectionHeaders(buf)
+	if uint64(len(buf)) != w.end {
+		return nil, fmt.Errorf("elfw: internal error: wrote %#x bytes, planned %#x", len(buf), w.end)
+	}
+	return buf, nil
+}
+
+// pad extends buf with zeros to offset off, where the next piece was
+// reserved; writing past that offset already is a bug in the plan.
+func (w *writer) pad(buf []byte, off uint64) ([]byte, error) {
+	if uint64(len(buf)) > off || off > uint64(cap(buf)) {
+		return nil, fmt.Errorf("elfw: internal error: at %#x, next piece reserved at %#x", len(buf), off)
+	}
+	return buf[:off], nil
+}
+
+// writeFileHeader writes the ELF header; it comes first.
+func (w *writer) writeFileHeader(buf []byte) []byte {
+	var ident [elf.EI_NIDENT]byte
+	copy(ident[:], elf.ELFMAG)
+	ident[elf.EI_CLASS] = byte(w.f.Class)
+	ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
+	if w.o == binary.BigEndian {
+		ident[elf.EI_DATA] = byte(elf.ELFDATA2MSB)
+	}
+	ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	ident[elf.EI_OSABI] = byte(w.f.OSABI)
+	shnum, shstrndx := uint16(len(w.sections)), uint16(w.shstrtab)
+	if w.is64 {
+		return appendBinary(buf, w.o, &elf.Header64{Ident: ident, Type: uint16(elf.ET_REL), Machine: uint16(w.f.Machine),
+			Version: uint32(elf.EV_CURRENT), Shoff: w.shoff, Flags: w.f.Flags, Ehsize: uint16(w.ehsize),
+			Shentsize: uint16(w.shentsize), Shnum: shnum, Shstrndx: shstrndx})
+	}
+	return appendBinary(buf, w.o, &elf.Header32{Ident: ident, Type: uint16(elf.ET_REL), Machine: uint16(w.f.Machine),
+		Version: uint32(elf.EV_CURRENT), Shoff: uint32(w.shoff), Flags: w.f.Flags, Ehsize: uint16(w.ehsize),
+		Shentsize: uint16(w.shentsize), Shnum: shnum, Shstrndx: shstrndx})
+}
+
+// writeRelocs writes the relocations of File.Sections[i], at the range
+// reserveSectionData gave its .rel or .rela section.
+func (w *writer) writeRelocs(buf []byte, i int) []byte {
+	relocs := w.relocs[i]
+	switch {
+	case w.is64 && w.f.RELA:
+		out := make([]elf.Rela64, len(relocs))
+		for j, r := range relocs {
+			out[j] = elf.Rela64{Off: r.Offset, Info: w.info64(r), Addend: r.Addend}
+		}
+		return appendBinary(buf, w.o, out)
+	case w.is64:
+		out := make([]elf.Rel64, len(relocs))
+		for j, r := range relocs {
+			out[j] = elf.Rel64{Off: r.Offset, Info: w.info64(r)}
+		}
+		return appendBinary(buf, w.o, out)
+	case w.f.RELA:
+		out := make([]elf.Rela32, len(relocs))
+		for j, r := range relocs {
+			out[j] = elf.Rela32{Off: uint32(r.Offset), Info: w.info32(r), Addend: int32(r.Addend)}
+		}
+		return appendBinary(buf, w.o, out)
+	}
+	out := make([]elf.Rel32, len(relocs))
+	for j, r := range relocs {
+		out[j] = elf.Rel32{Off: uint32(r.Offset), Info: w.info32(r)}
+	}
+	return appendBinary(buf, w.o, out)
+}
+
+// info64 is a 64-bit r_info. MIPS n64 stores r_sym as a 32-bit word, then
+// one byte each of r_ssym, r_type3, r_type2 and r_type (the primary type,
+// last); as one uint64 in the file's byte order that is r_sym in the first
+// four bytes and r_type in the last (r_ssym, r_type3, r_type2 stay zero).
+func (w *writer) info64(r Reloc) uint64 {
+	sym := uint64(w.symIndex[r.Symbol])
+	if !w.f.MIPS64 {
+		return elf.R_INFO(uint32(sym), r.Type)
+	}
+	if w.o == binary.BigEndian {
+		return sym<<32 | uint64(byte(r.Type))
+	}
+	return sym | uint64(byte(r.Type))<<56
+}
+
+func (w *writer) info32(r Reloc) uint32 { return elf.R_INFO32(w.symIndex[r.Symbol], r.Type&0xff) }
+
+// writeSymbols writes .symtab: the null symbol, then every symbol in the
+// order reserveSymbols gave them.
+func (w *writer) writeSymbols(buf []byte) []byte {
+	f := w.f
+	if w.is64 {
+		out := make([]elf.Sym64, len(w.symOrder)+1)
+		for n, i := range w.symOrder {
+			s := &f.Symbols[i]
+			out[n+1] = elf.Sym64{Name: w.symNames[n], Info: elf.ST_INFO(s.Bind, s.Type), Other: s.Other,
+				Shndx: w.shndx(s), Value: s.Value, Size: s.Size}
+		}
+		return appendBinary(buf, w.o, out)
+	}
+	out := make([]elf.Sym32, len(w.symOrder)+1)
+	for n, i := range w.symOrder {
+		s := &f.Symbols[i]
+		out[n+1] = elf.Sym32{Name: w.symNames[n], Info: elf.ST_INFO(s.Bind, s.Type), Other: s.Other,
+			Shndx: w.shndx(s), Value: uint32(s.Value), Size: uint32(s.Size)}
+	}
+	return appendBinary(buf, w.o, out)
+}
+
+// shndx is a symbol's st_shndx.
+func (w *writer) shndx(s *Symbol) uint16 {
+	switch s.Section {
+	case Undefined:
+		return uint16(elf.SHN_UNDEF)
+	case Absolute:
+		return uint16(elf.SHN_ABS)
+	}
+	return uint16(s.Section + 1)
+}
+
+// writeSectionHeaders writes the section header table; it comes last.
+func (w *writer) writeSectionHeaders(buf []byte) []byte {
+	if w.is64 {
+		out := make([]elf.Section64, len(w.sections))
+		for i := range w.sections {
+			out[i] = w.sections[i].hdr
+		}
+		return appendBinary(buf, w.o, out)
+	}
+	out := make([]elf.Section32, len(w.sections))
+	for i := range w.sections {
+		h := &w.sections[i].hdr
+		out[i] = elf.Section32{Name: h.Name, Type: h.Type, Flags: uint32(h.Flags), Off: uint32(h.Off),
+			Size: uint32(h.Size), Link: h.Link, Info: h.Info, Addralign: uint32(h.Addralign), Entsize: uint32(h.Entsize)}
+	}
+	return appendBinary(buf, w.o, out)
+}
+
+// appendBinary appends v encoded with encoding/binary. v is one of
+// debug/elf's fixed-size types or a slice of them, which cannot fail to
+// encode.
+func appendBinary(buf []byte, o binary.ByteOrder, v any) []byte {
+	out, err := binary.Append(buf, o, v)
+	if err != nil {
+		panic(fmt.Sprintf("elfw: encoding %T: %v", v, err))
 	}
 	return out
 }
 
-func (f *File) writeHeader(l *layout, b []byte) {
-	o := f.Order
-	copy(b, elf.ELFMAG)
-	b[elf.EI_CLASS] = byte(f.Class)
-	b[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
-	if o == binary.BigEndian {
-		b[elf.EI_DATA] = byte(elf.ELFDATA2MSB)
-	}
-	b[elf.EI_VERSION] = byte(elf.EV_CURRENT)
-	b[elf.EI_OSABI] = byte(f.OSABI)
-	o.PutUint16(b[16:], uint16(elf.ET_REL))
-	o.PutUint16(b[18:], uint16(f.Machine))
-	o.PutUint32(b[20:], uint32(elf.EV_CURRENT))
-	shnum := uint16(len(l.sections) + 1)
-	shstrndx := uint16(len(l.sections))
-	if l.is64 {
-		// e_entry and e_phoff stay zero.
-		o.PutUint64(b[40:], l.shoff)
-		o.PutUint32(b[48:], f.Flags)
-		o.PutUint16(b[52:], uint16(l.ehsize))
-		o.PutUint16(b[58:], uint16(l.shentsize))
-		o.PutUint16(b[60:], shnum)
-		o.PutUint16(b[62:], shstrndx)
-	} else {
-		o.PutUint32(b[32:], uint32(l.shoff))
-		o.PutUint32(b[36:], f.Flags)
-		o.PutUint16(b[40:], uint16(l.ehsize))
-		o.PutUint16(b[46:], uint16(l.shentsize))
-		o.PutUint16(b[48:], shnum)
-		o.PutUint16(b[50:], shstrndx)
-	}
-}
-
-func (f *File) writeSectionHeader(l *layout, b []byte, s *Section, name uint32, off uint64) {
-	o := f.Order
-	if l.is64 {
-		o.PutUint32(b, name)
-		o.PutUint32(b[4:], uint32(s.Type))
-		o.PutUint64(b[8:], uint64(s.Flags))
-		o.PutUint64(b[24:], off)
-		o.PutUint64(b[32:], s.size())
-		o.PutUint32(b[40:], s.Link)
-		o.PutUint32(b[44:], s.Info)
-		o.PutUint64(b[48:], s.Align)
-		o.PutUint64(b[56:], s.EntSize)
-	} else {
-		o.PutUint32(b, name)
-		o.PutUint32(b[4:], uint32(s.Type))
-		o.PutUint32(b[8:], uint32(s.Flags))
-		o.PutUint32(b[16:], uint32(off))
-		o.PutUint32(b[20:], uint32(s.size()))
-		o.PutUint32(b[24:], s.Link)
-		o.PutUint32(b[28:], s.Info)
-		o.PutUint32(b[32:], uint32(s.Align))
-		o.PutUint32(b[36:], uint32(s.EntSize))
-	}
-}
-
-// strtab builds a string table. Like GNU as, it does not share strings:
-// the names of one object are few and almost all different.
+// strtab builds a string table.
 type strtab struct{ data []byte }
 
-func newStrtab() *strtab { return &strtab{data: append(make([]byte, 0, 256), 0)} }
+// init starts the table with its leading empty string, with room for about
+// size bytes.
+func (t *strtab) init(size int) { t.data = append(make([]byte, 0, max(size, 256)), 0) }
 
 func (t *strtab) add(s string) uint32 {
 	off := uint32(len(t.data))
@@ -365,6 +512,11 @@ func (t *strtab) add(s string) uint32 {
 	return off
 }
 
-func (t *strtab) bytes() []byte { return t.data }
+// add2 adds the concatenation of a and b.
+func (t *strtab) add2(a, b string) uint32 {
+	off := uint32(len(t.data))
+	t.data = append(append(append(t.data, a...), b...), 0)
+	return off
+}
 
 func alignUp(v, a uint64) uint64 { return (v + a - 1) &^ (a - 1) }
