@@ -128,7 +128,7 @@ type writer struct {
 	ehsize, shentsize, symentsize, relentsize, wordAlign uint64
 
 	// sections is the section header table: index 0 is the null section.
-	sections []outSection
+	sections                 []outSection
 	symtab, strtab, shstrtab uint32 // their section indexes
 
 	symOrder    []int    // File.Symbols index in output order
