@@ -8,12 +8,20 @@
 // (elf.Header64, elf.Section64, elf.Sym64, elf.Rela64 and their 32-bit
 // forms) encoded with encoding/binary. Nothing here knows about scenarios or
 // targets; it encodes what it is given.
+//
+// A file of SHN_LORESERVE (0xff00) sections or more uses ELF extended
+// section numbering, as GNU as does: e_shnum is 0 and section 0's sh_size
+// holds the count; e_shstrndx is SHN_XINDEX and section 0's sh_link holds
+// the index of .shstrtab; a symbol in a section whose index does not fit
+// st_shndx has SHN_XINDEX there and its index in .symtab_shndx
+// (SHT_SYMTAB_SHNDX), which GNU as writes after .symtab.
 package elfw
 
 import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -105,6 +113,7 @@ const (
 	kindUser     kind = iota // one of File.Sections: its Data
 	kindReloc                // the relocations of one of File.Sections
 	kindSymtab               // .symtab
+	kindShndx                // .symtab_shndx
 	kindStrtab               // .strtab
 	kindShstrtab             // .shstrtab
 )
@@ -129,13 +138,16 @@ type writer struct {
 
 	// sections is the section header table: index 0 is the null section.
 	sections                 []outSection
-	symtab, strtab, shstrtab uint32 // their section indexes
+	symtab, strtab, shstrtab uint32 // the tables' section indexes
 
 	symOrder    []int    // File.Symbols index in output order
 	symIndex    []uint32 // File.Symbols index -> output index
 	symNames    []uint32 // output index - 1 -> offset in .strtab
 	firstGlobal uint32
-	relocs      [][]Reloc // per File.Sections index: its relocations by offset
+	// needShndx is true when a symbol's section index does not fit
+	// st_shndx, so the file needs .symtab_shndx.
+	needShndx bool
+	relocs    [][]Reloc // per File.Sections index: its relocations by offset
 
 	strs, shstrs strtab
 	shoff, end   uint64
@@ -154,6 +166,9 @@ func (f *File) plan() (*writer, error) {
 	w.reserveSectionNames()
 	w.reserveSectionData()
 	w.reserveSectionHeaders()
+	if err := w.checkFits(); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -186,6 +201,9 @@ func (w *writer) reserveSymbols() error {
 		if s.Section >= len(f.Sections) || s.Section < Absolute {
 			return fmt.Errorf("elfw: symbol %q: no section %d", s.Name, s.Section)
 		}
+		if s.Section+1 >= int(elf.SHN_LORESERVE) {
+			w.needShndx = true
+		}
 		if s.Bind == elf.STB_LOCAL {
 			w.symOrder = append(w.symOrder, i)
 		}
@@ -209,8 +227,8 @@ func (w *writer) reserveSymbols() error {
 
 // reserveSections gives every section its index: the File's sections from
 // 1, then one .rel or .rela section for each that has relocations, then
-// .symtab, .strtab and .shstrtab. It checks each relocation's symbol, so it
-// needs the symbols reserved.
+// .symtab, .symtab_shndx when a symbol needs it, .strtab and .shstrtab. It
+// checks each relocation's symbol, so it needs the symbols reserved.
 func (w *writer) reserveSections() error {
 	f := w.f
 	w.sections = make([]outSection, 1, 1+len(f.Sections)+len(f.Sections)/2+3)
@@ -243,21 +261,40 @@ func (w *writer) reserveSections() error {
 			Type: uint32(relType), Flags: uint64(elf.SHF_INFO_LINK), Size: w.relentsize * uint64(len(relocs)),
 			Info: uint32(i + 1), Addralign: w.wordAlign, Entsize: w.relentsize}})
 	}
+	if len(w.sections) > math.MaxUint32-4 {
+		return fmt.Errorf("elfw: %d sections do not fit 32-bit section indexes", len(w.sections))
+	}
 	w.symtab = uint32(len(w.sections))
-	w.strtab, w.shstrtab = w.symtab+1, w.symtab+2
+	w.strtab = w.symtab + 1
+	if w.needShndx {
+		w.strtab++ // .symtab_shndx comes between
+	}
+	w.shstrtab = w.strtab + 1
 	for i := range w.sections {
 		if w.sections[i].kind == kindReloc {
 			w.sections[i].hdr.Link = w.symtab
 		}
 	}
+	nsyms := uint64(len(w.symOrder) + 1) // with the null symbol
+	w.sections = append(w.sections, outSection{kind: kindSymtab, hdr: elf.Section64{Type: uint32(elf.SHT_SYMTAB),
+		Size: w.symentsize * nsyms, Link: w.strtab, Info: w.firstGlobal, Addralign: w.wordAlign, Entsize: w.symentsize}})
+	if w.needShndx {
+		w.sections = append(w.sections, outSection{kind: kindShndx, hdr: elf.Section64{
+			Type: uint32(elf.SHT_SYMTAB_SHNDX), Size: 4 * nsyms, Link: w.symtab, Addralign: 4, Entsize: 4}})
+	}
 	w.sections = append(w.sections,
-		outSection{kind: kindSymtab, hdr: elf.Section64{Type: uint32(elf.SHT_SYMTAB),
-			Size: w.symentsize * uint64(len(w.symOrder)+1), Link: w.strtab, Info: w.firstGlobal,
-			Addralign: w.wordAlign, Entsize: w.symentsize}},
 		outSection{kind: kindStrtab, hdr: elf.Section64{Type: uint32(elf.SHT_STRTAB),
 			Size: uint64(len(w.strs.data)), Addralign: 1}},
 		outSection{kind: kindShstrtab, hdr: elf.Section64{Type: uint32(elf.SHT_STRTAB), Addralign: 1}},
 	)
+	// Extended numbering: the real count and .shstrtab's index go in
+	// section 0 when the header's 16-bit fields cannot hold them.
+	if len(w.sections) >= int(elf.SHN_LORESERVE) {
+		w.sections[0].hdr.Size = uint64(len(w.sections))
+	}
+	if w.shstrtab >= uint32(elf.SHN_LORESERVE) {
+		w.sections[0].hdr.Link = w.shstrtab
+	}
 	return nil
 }
 
@@ -288,6 +325,8 @@ func (w *writer) reserveSectionNames() {
 			s.hdr.Name = w.shstrs.add2(prefix, w.f.Sections[s.user].Name)
 		case kindSymtab:
 			s.hdr.Name = w.shstrs.add(".symtab")
+		case kindShndx:
+			s.hdr.Name = w.shstrs.add(".symtab_shndx")
 		case kindStrtab:
 			s.hdr.Name = w.shstrs.add(".strtab")
 		case kindShstrtab:
@@ -320,6 +359,39 @@ func (w *writer) reserveSectionHeaders() {
 	w.end = w.shoff + w.shentsize*uint64(len(w.sections))
 }
 
+// checkFits refuses a file whose offsets, sizes, values or string table
+// offsets would not fit the fields the class has for them, rather than
+// writing them truncated. It needs every reservation made.
+func (w *writer) checkFits() error {
+	if len(w.strs.data) > math.MaxUint32 || len(w.shstrs.data) > math.MaxUint32 {
+		return fmt.Errorf("elfw: string tables over 4 GiB")
+	}
+	if w.is64 {
+		return nil
+	}
+	if w.end > math.MaxUint32 {
+		return fmt.Errorf("elfw: %d bytes do not fit ELFCLASS32", w.end)
+	}
+	for _, s := range w.f.Sections {
+		if s.size() > math.MaxUint32 || s.Align > math.MaxUint32 || s.EntSize > math.MaxUint32 {
+			return fmt.Errorf("elfw: section %s: size %d, alignment %d or entry size %d does not fit ELFCLASS32",
+				s.Name, s.size(), s.Align, s.EntSize)
+		}
+		for _, r := range s.Relocs {
+			if r.Offset > math.MaxUint32 || w.f.RELA && r.Addend != int64(int32(r.Addend)) {
+				return fmt.Errorf("elfw: relocation in %s at %#x: offset or addend %d does not fit ELFCLASS32",
+					s.Name, r.Offset, r.Addend)
+			}
+		}
+	}
+	for _, s := range w.f.Symbols {
+		if s.Value > math.MaxUint32 || s.Size > math.MaxUint32 {
+			return fmt.Errorf("elfw: symbol %q: value %#x or size %d does not fit ELFCLASS32", s.Name, s.Value, s.Size)
+		}
+	}
+	return nil
+}
+
 // write emits the planned file in one pass, in file order.
 func (w *writer) write() ([]byte, error) {
 	// The buffer is zeroed to its capacity: padding is a re-slice.
@@ -341,6 +413,8 @@ func (w *writer) write() ([]byte, error) {
 			buf = w.writeRelocs(buf, s.user)
 		case kindSymtab:
 			buf = w.writeSymbols(buf)
+		case kindShndx:
+			buf = w.writeSymbolSectionIndexes(buf)
 		case kindStrtab:
 			buf = append(buf, w.strs.data...)
 		case kindShstrtab:
@@ -378,7 +452,15 @@ func (w *writer) writeFileHeader(buf []byte) []byte {
 	}
 	ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
 	ident[elf.EI_OSABI] = byte(w.f.OSABI)
+	// With extended numbering, section 0 holds what does not fit here
+	// (reserveSections).
 	shnum, shstrndx := uint16(len(w.sections)), uint16(w.shstrtab)
+	if len(w.sections) >= int(elf.SHN_LORESERVE) {
+		shnum = 0
+	}
+	if w.shstrtab >= uint32(elf.SHN_LORESERVE) {
+		shstrndx = uint16(elf.SHN_XINDEX)
+	}
 	if w.is64 {
 		return appendBinary(buf, w.o, &elf.Header64{Ident: ident, Type: uint16(elf.ET_REL), Machine: uint16(w.f.Machine),
 			Version: uint32(elf.EV_CURRENT), Shoff: w.shoff, Flags: w.f.Flags, Ehsize: uint16(w.ehsize),
@@ -446,7 +528,7 @@ func (w *writer) writeSymbols(buf []byte) []byte {
 		for n, i := range w.symOrder {
 			s := &f.Symbols[i]
 			out[n+1] = elf.Sym64{Name: w.symNames[n], Info: elf.ST_INFO(s.Bind, s.Type), Other: s.Other,
-				Shndx: w.shndx(s), Value: s.Value, Size: s.Size}
+				Shndx: w.symShndx(s), Value: s.Value, Size: s.Size}
 		}
 		return appendBinary(buf, w.o, out)
 	}
@@ -454,20 +536,36 @@ func (w *writer) writeSymbols(buf []byte) []byte {
 	for n, i := range w.symOrder {
 		s := &f.Symbols[i]
 		out[n+1] = elf.Sym32{Name: w.symNames[n], Info: elf.ST_INFO(s.Bind, s.Type), Other: s.Other,
-			Shndx: w.shndx(s), Value: uint32(s.Value), Size: uint32(s.Size)}
+			Shndx: w.symShndx(s), Value: uint32(s.Value), Size: uint32(s.Size)}
 	}
 	return appendBinary(buf, w.o, out)
 }
 
-// shndx is a symbol's st_shndx.
-func (w *writer) shndx(s *Symbol) uint16 {
-	switch s.Section {
-	case Undefined:
+// symShndx is a symbol's st_shndx: SHN_XINDEX when its section's index does
+// not fit, which .symtab_shndx then holds.
+func (w *writer) symShndx(s *Symbol) uint16 {
+	switch {
+	case s.Section == Undefined:
 		return uint16(elf.SHN_UNDEF)
-	case Absolute:
+	case s.Section == Absolute:
 		return uint16(elf.SHN_ABS)
+	case s.Section+1 >= int(elf.SHN_LORESERVE):
+		return uint16(elf.SHN_XINDEX)
 	}
 	return uint16(s.Section + 1)
+}
+
+// writeSymbolSectionIndexes writes .symtab_shndx: one word per symbol of
+// .symtab, the section index of those whose st_shndx is SHN_XINDEX and 0
+// for the others, as GNU as writes it.
+func (w *writer) writeSymbolSectionIndexes(buf []byte) []byte {
+	out := make([]uint32, len(w.symOrder)+1)
+	for n, i := range w.symOrder {
+		if s := &w.f.Symbols[i]; s.Section+1 >= int(elf.SHN_LORESERVE) {
+			out[n+1] = uint32(s.Section + 1)
+		}
+	}
+	return appendBinary(buf, w.o, out)
 }
 
 // writeSectionHeaders writes the section header table; it comes last.

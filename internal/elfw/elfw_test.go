@@ -98,3 +98,31 @@ func TestBadReferences(t *testing.T) {
 	_, err = file.Bytes()
 	require.ErrorContains(t, err, "no section 5")
 }
+
+// TestClass32Limits: values a 32-bit file cannot hold are errors, not
+// truncated fields.
+func TestClass32Limits(t *testing.T) {
+	for _, tc := range []struct {
+		change func(f *File)
+		want   string
+	}{
+		{func(f *File) { f.Sections[1].Size = 1 << 32 }, "section .bss: size 4294967296"},
+		{func(f *File) { f.Symbols[0].Value = 1 << 32 }, `symbol "global": value 0x100000000`},
+		{func(f *File) { f.Sections[0].Relocs[0].Addend = -1 << 31 }, ""},
+		{func(f *File) { f.Sections[0].Relocs[0].Addend = 1 << 31 }, "offset or addend 2147483648 does not fit ELFCLASS32"},
+		{func(f *File) { f.Sections[0].Relocs[0].Offset = 1 << 32 }, "relocation in .data at 0x100000000"},
+	} {
+		file := sample(elf.ELFCLASS32, binary.LittleEndian, true)
+		tc.change(file)
+		_, err := file.Bytes()
+		if tc.want == "" {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorContains(t, err, tc.want)
+		// The same values fit ELFCLASS64.
+		file.Class = elf.ELFCLASS64
+		_, err = file.Bytes()
+		require.NoError(t, err)
+	}
+}
