@@ -26,6 +26,8 @@ type PlannedUnit struct {
 	// Sections in the order the object has them: the target's default
 	// sections with user sections merged in, then .note.GNU-stack.
 	Sections []*PlannedSection
+	// defaults is how many default sections lead Sections while placing.
+	defaults int
 }
 
 // PlannedSection is one section of an object with its final geometry.
@@ -121,7 +123,8 @@ func (p *Plan) errorf(pos Pos, field, format string, args ...any) error {
 
 // buildUnit merges the target's default sections with the unit's own.
 func (p *Plan) buildUnit(ui int, u *Unit) (*PlannedUnit, error) {
-	pu := &PlannedUnit{Name: u.Name}
+	pu := &PlannedUnit{Name: u.Name, defaults: len(p.Arch.DefaultSections)}
+	pu.Sections = make([]*PlannedSection, 0, pu.defaults+len(u.Sections)+1)
 	for _, d := range p.Arch.DefaultSections {
 		pu.Sections = append(pu.Sections, &PlannedSection{
 			Name: d.Name, Type: d.Type, Flags: d.Flags, Align: d.Align, EntSize: d.EntSize,
@@ -153,9 +156,11 @@ func (p *Plan) finish(pu *PlannedUnit) {
 }
 
 // place puts a user section where GNU as would: in place of a default
-// section of the same name, else after the sections so far.
+// section of the same name, else after the sections so far. Only the first
+// pu.defaults sections can be default ones, so placing is linear in the
+// number of default sections, not of sections so far.
 func (pu *PlannedUnit) place(ps *PlannedSection) {
-	for i, old := range pu.Sections {
+	for i, old := range pu.Sections[:pu.defaults] {
 		if old.Name == ps.Name && !old.User {
 			ps.Align = max(ps.Align, old.Align)
 			ps.Size = max(ps.Size, old.Size) // a default section is empty
@@ -168,7 +173,8 @@ func (pu *PlannedUnit) place(ps *PlannedSection) {
 
 // moveTrailing moves default sections GNU as writes last to the end.
 func (pu *PlannedUnit) moveTrailing() {
-	var head, tail []*PlannedSection
+	head := make([]*PlannedSection, 0, len(pu.Sections))
+	var tail []*PlannedSection
 	for _, s := range pu.Sections {
 		if s.Trailing {
 			tail = append(tail, s)
@@ -296,7 +302,11 @@ func CodeArches() []string {
 // checkReferences makes sure every points_to and address_of names a symbol
 // this unit defines or another unit exports.
 func (p *Plan) checkReferences(s *Scenario) error {
-	exported := map[string]string{} // symbol -> unit defining it globally
+	n := 0
+	for i := range s.Units {
+		n += s.Units[i].symbolCount()
+	}
+	exported := make(map[string]string, n) // symbol -> unit defining it globally
 	for _, u := range p.Units {
 		for _, sec := range u.Sections {
 			for _, sym := range sec.Symbols {
@@ -346,7 +356,11 @@ func (u *Unit) references(ui int) []reference {
 
 // symbols maps the names a unit defines to their sections.
 func (u *PlannedUnit) symbols() map[string]*PlannedSection {
-	m := map[string]*PlannedSection{}
+	n := 0
+	for _, sec := range u.Sections {
+		n += len(sec.Symbols)
+	}
+	m := make(map[string]*PlannedSection, n)
 	for _, sec := range u.Sections {
 		for _, sym := range sec.Symbols {
 			m[sym.Name] = sec

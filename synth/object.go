@@ -41,9 +41,15 @@ type definition struct {
 
 func (p *Plan) object(u *PlannedUnit) *elfw.File {
 	a := p.Arch
-	b := &objectBuilder{p: p, symIndex: map[string]int{}, secSym: map[int]int{}, defined: map[string]definition{},
+	n := 0
+	for _, sec := range u.Sections {
+		n += len(sec.Symbols)
+	}
+	b := &objectBuilder{p: p, symIndex: make(map[string]int, n), secSym: map[int]int{}, defined: make(map[string]definition, n),
 		f: &elfw.File{Class: a.Class, Order: a.Endian.ByteOrder(), Machine: a.Machine, Flags: a.Flags, OSABI: a.OSABI,
 			RELA: a.RELA, MIPS64: a.MIPS64RInfo}}
+	b.f.Sections = make([]*elfw.Section, 0, len(u.Sections))
+	b.f.Symbols = make([]elfw.Symbol, 0, n+len(u.Sections))
 	for i, sec := range u.Sections {
 		b.f.Sections = append(b.f.Sections, b.section(sec))
 		for _, sym := range sec.Symbols {

@@ -146,6 +146,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", loc, e.Msg)
 }
 
+// symbolCount is the number of symbols the unit declares.
+func (u *Unit) symbolCount() int {
+	n := 0
+	for i := range u.Sections {
+		n += len(u.Sections[i].Symbols)
+	}
+	return n
+}
+
 // HasCode reports whether any symbol is a generated function, which only
 // targets with code generation can build.
 func (s *Scenario) HasCode() bool {

@@ -92,7 +92,7 @@ func (c *checker) scenario() error {
 	if len(s.Units) == 0 {
 		return c.errorf(Pos{}, "units", "no units; a scenario needs at least one")
 	}
-	first := map[string]int{}
+	first := make(map[string]int, len(s.Units))
 	for i := range s.Units {
 		u := &s.Units[i]
 		field := index("units", i)
@@ -122,8 +122,8 @@ func (c *checker) unit(field string, u *Unit) error {
 	if len(u.Sections) == 0 {
 		return c.errorf(u.Pos, field+".sections", "unit %q has no sections", u.Name)
 	}
-	sections := map[string]string{} // section name -> field
-	symbols := map[string]string{}  // symbol name -> field
+	sections := make(map[string]string, len(u.Sections)) // section name -> field
+	symbols := make(map[string]string, u.symbolCount())  // symbol name -> field
 	for i := range u.Sections {
 		sec := &u.Sections[i]
 		sf := index(field+".sections", i)
