@@ -10,7 +10,9 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -38,41 +40,71 @@ func (e Endian) ByteOrder() binary.ByteOrder {
 	return binary.LittleEndian
 }
 
-// Linker names one of the linkers elfsynth drives.
-type Linker uint8
+// Linker names a linker elfsynth drives: a kind ("bfd", "gold", "lld",
+// "mold"), optionally pinned to a major version ("lld-16"). The plain kind
+// means that kind's default version (see package ldrun). Linkers are
+// strings so that they read as typed and compare, sort and key maps as
+// such.
+type Linker string
 
-// The linkers, in the order reports list them.
+// The kinds of linker, in the order reports list them.
 const (
-	BFD Linker = iota
-	Gold
-	LLD
-	Mold
+	LinkerBFD  Linker = "bfd"  // GNU ld
+	LinkerGold Linker = "gold" // GNU gold
+	LinkerLLD  Linker = "lld"  // LLVM's lld
+	LinkerMold Linker = "mold" // mold
 )
 
-// AllLinkers lists every linker elfsynth knows.
-var AllLinkers = []Linker{BFD, Gold, LLD, Mold}
+// LinkerKinds lists every kind of linker elfsynth knows, in report order.
+func LinkerKinds() []Linker { return []Linker{LinkerBFD, LinkerGold, LinkerLLD, LinkerMold} }
 
-var linkerNames = [...]string{"bfd", "gold", "lld", "mold"}
+// LLDVersion is lld pinned to a major version: LLDVersion(16) is "lld-16".
+func LLDVersion(major int) Linker { return Linker(fmt.Sprintf("%s-%d", LinkerLLD, major)) }
 
-func (l Linker) String() string {
-	if int(l) < len(linkerNames) {
-		return linkerNames[l]
-	}
-	return fmt.Sprintf("Linker(%d)", uint8(l))
+// Kind is l without its version: "lld-16" is of kind "lld".
+func (l Linker) Kind() Linker {
+	k, _, _ := strings.Cut(string(l), "-")
+	return Linker(k)
 }
 
-// ParseLinker returns the linker called name ("bfd", "gold", "lld", "mold").
-func ParseLinker(name string) (Linker, bool) {
-	for i, n := range linkerNames {
-		if n == name {
-			return Linker(i), true
+// Version is the major version l is pinned to, or 0 for the kind's
+// default.
+func (l Linker) Version() int {
+	_, v, ok := strings.Cut(string(l), "-")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func (l Linker) String() string { return string(l) }
+
+// Oldest and newest lld majors a Linker may name. Debian 12 packages 13 to
+// 22; the bounds leave room for later releases.
+const (
+	MinLLDVersion = 10
+	MaxLLDVersion = 40
+)
+
+// ParseLinker reads a linker name: a kind ("bfd", "gold", "lld", "mold") or
+// a versioned lld ("lld-16").
+func ParseLinker(name string) (Linker, error) {
+	l := Linker(name)
+	if !slices.Contains(LinkerKinds(), l.Kind()) {
+		return "", fmt.Errorf("unknown linker %q; known: bfd, gold, lld, lld-NN (%d to %d), mold", name, MinLLDVersion, MaxLLDVersion)
+	}
+	if strings.Contains(name, "-") {
+		v := l.Version()
+		if l.Kind() != LinkerLLD || v < MinLLDVersion || v > MaxLLDVersion || LLDVersion(v) != l {
+			return "", fmt.Errorf("unknown linker %q: only lld takes a version, as lld-NN with NN from %d to %d", name, MinLLDVersion, MaxLLDVersion)
 		}
 	}
-	return 0, false
+	return l, nil
 }
-
-// MarshalText makes linkers appear by name in JSON.
-func (l Linker) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
 // Section is a section GNU as writes into every object for a target, even an
 // empty one, with its exact contents.
@@ -149,8 +181,11 @@ type Arch struct {
 	BfdEmulation string
 	// LldEmulation is the -m value for lld; empty where lld needs none.
 	LldEmulation string
-	// Linkers lists the linkers that support this target.
+	// Linkers lists the kinds of linker that support this target.
 	Linkers []Linker
+	// MinLLD is the oldest lld major version that links for this target;
+	// zero means every version does.
+	MinLLD int
 
 	// How GNU as lays out data on this target.
 	//
@@ -218,30 +253,77 @@ func (a *Arch) HasPageSize(n uint64) bool {
 	return false
 }
 
-// Supports reports whether linker l can link for a.
+// Supports reports whether linker l can link for a: its kind does, and a
+// pinned lld version is not older than MinLLD.
 func (a *Arch) Supports(l Linker) bool {
-	for _, x := range a.Linkers {
-		if x == l {
-			return true
-		}
+	if !slices.Contains(a.Linkers, l.Kind()) {
+		return false
 	}
-	return false
+	return l.Kind() != LinkerLLD || l.Version() == 0 || l.Version() >= a.MinLLD
 }
 
 // Tool returns the name of a GNU tool for this target, e.g. Tool("as").
 func (a *Arch) Tool(name string) string { return a.Triple + "-" + name }
 
-// All returns every target, in the table's order.
-func All() []*Arch { return table }
+// All returns every target, in the table's order. The rows are copies:
+// changing one changes nothing elsewhere.
+func All() []*Arch {
+	out := make([]*Arch, len(table))
+	for i, a := range table {
+		out[i] = a.clone()
+	}
+	return out
+}
 
-// Lookup returns the target called name.
+// Lookup returns a copy of the target called name. An unknown name's error
+// lists the known ones and suggests the closest.
 func Lookup(name string) (*Arch, error) {
+	if a := find(name); a != nil {
+		return a.clone(), nil
+	}
+	msg := fmt.Sprintf("unknown arch %q", name)
+	if s := Suggest(name, Names()); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return nil, fmt.Errorf("%s; known: %s", msg, strings.Join(Names(), " "))
+}
+
+// ForELF returns a copy of the target whose ELF encoding is machine, class
+// and byte order, or nil. Several targets share an encoding (mips and its
+// page sizes aside, arm64 and arm64be differ by byte order); the first in
+// the table wins.
+func ForELF(machine elf.Machine, class elf.Class, order binary.ByteOrder) *Arch {
 	for _, a := range table {
-		if a.Name == name {
-			return a, nil
+		if a.Machine == machine && a.Class == class && a.Endian.ByteOrder() == order {
+			return a.clone()
 		}
 	}
-	return nil, fmt.Errorf("unknown arch %q; known: %s", name, strings.Join(Names(), " "))
+	return nil
+}
+
+func find(name string) *Arch {
+	for _, a := range table {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// clone copies a row deeply, so that callers cannot change the table.
+func (a *Arch) clone() *Arch {
+	c := *a
+	c.AsFlags = slices.Clone(a.AsFlags)
+	c.PageSizes = slices.Clone(a.PageSizes)
+	c.Linkers = slices.Clone(a.Linkers)
+	c.LinkFlags = slices.Clone(a.LinkFlags)
+	c.Kernel.AfterMemory = slices.Clone(a.Kernel.AfterMemory)
+	c.DefaultSections = make([]Section, len(a.DefaultSections))
+	for i, s := range a.DefaultSections {
+		s.Data = slices.Clone(s.Data)
+		c.DefaultSections[i] = s
+	}
+	return &c
 }
 
 // Names lists every target's name, in the table's order.

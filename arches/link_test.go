@@ -24,11 +24,11 @@ const (
 // with l for a, without a linker script.
 func linkCommand(a *arches.Arch, l arches.Linker, obj, out string) (string, []string) {
 	switch l {
-	case arches.BFD:
+	case arches.LinkerBFD:
 		return a.Tool("ld.bfd"), []string{"-m", a.BfdEmulation, "-o", out, obj}
-	case arches.Gold:
+	case arches.LinkerGold:
 		return a.Tool("ld.gold"), []string{"-m", a.BfdEmulation, "-o", out, obj}
-	case arches.LLD:
+	case arches.LinkerLLD:
 		m := a.LldEmulation
 		if m == "" {
 			m = a.BfdEmulation // for unclaimed targets: ask with GNU ld's name
@@ -136,7 +136,7 @@ func TestUnclaimedLinkersFail(t *testing.T) {
 		t.Run(a.Name, func(t *testing.T) {
 			t.Parallel()
 			var unclaimed []arches.Linker
-			for _, l := range arches.AllLinkers {
+			for _, l := range arches.LinkerKinds() {
 				prog, _ := linkCommand(a, l, "", "")
 				if _, err := exec.LookPath(prog); err == nil && !a.Supports(l) {
 					unclaimed = append(unclaimed, l)

@@ -75,11 +75,11 @@ var (
 	// gold has no riscv, m68k, sh4, alpha, hppa or arc build in Debian 12;
 	// lld-19 has no m68k, sh4, alpha, hppa or arc emulation; mold 1.10.1
 	// rejects -m aarch64linuxb, the MIPS, hppalinux and arclinux emulations.
-	allLinkers   = []Linker{BFD, Gold, LLD, Mold}
-	bfdGoldLLD   = []Linker{BFD, Gold, LLD}
-	bfdLLDMold   = []Linker{BFD, LLD, Mold}
-	bfdMold      = []Linker{BFD, Mold}
-	bfdOnly      = []Linker{BFD}
+	allLinkers   = []Linker{LinkerBFD, LinkerGold, LinkerLLD, LinkerMold}
+	bfdGoldLLD   = []Linker{LinkerBFD, LinkerGold, LinkerLLD}
+	bfdLLDMold   = []Linker{LinkerBFD, LinkerLLD, LinkerMold}
+	bfdMold      = []Linker{LinkerBFD, LinkerMold}
+	bfdOnly      = []Linker{LinkerBFD}
 	pages4K      = []uint64{4096}
 	pagesArm64   = []uint64{4096, 16384, 65536}
 	pagesPPC64   = []uint64{4096, 65536}
@@ -242,6 +242,7 @@ var table = []*Arch{
 		Package:   "binutils-s390x-linux-gnu", Triple: "s390x-linux-gnu",
 		BfdEmulation: "elf64_s390", LldEmulation: "elf64_s390",
 		Linkers:           allLinkers,
+		MinLLD:            18, // lld-16 has no elf64_s390 emulation; LLVM 18 added SystemZ to lld
 		DefaultSections:   plainSections(4, 4, 4),
 		SizeRoundsToAlign: true,
 		SectionTypePrefix: "@",
@@ -377,7 +378,8 @@ var table = []*Arch{
 		RELA:  true, PointerReloc: uint32(elf.R_LARCH_64), PointerRelocName: "R_LARCH_64", PointerDirective: ".dword",
 		PageSizes:         []uint64{4096, 16384, 65536},
 		LldEmulation:      "elf64loongarch",
-		Linkers:           []Linker{LLD},
+		Linkers:           []Linker{LinkerLLD},
+		MinLLD:            17, // lld-16 has no elf64loongarch emulation; LLVM 17 added it
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0x9000000000200000,

@@ -23,7 +23,7 @@ func TestTableOrderAndNames(t *testing.T) {
 			t.Errorf("duplicate target %q", a.Name)
 		}
 		seen[a.Name] = true
-		if got, err := arches.Lookup(a.Name); err != nil || got != a {
+		if got, err := arches.Lookup(a.Name); err != nil || got.Name != a.Name {
 			t.Errorf("Lookup(%q) = %v, %v", a.Name, got, err)
 		}
 	}
@@ -56,10 +56,10 @@ func TestRowsAreConsistent(t *testing.T) {
 			if !codeArches[a.CodeArch] {
 				t.Errorf("CodeArch %q is not a golang-asm architecture", a.CodeArch)
 			}
-			if (a.Package == "") != (a.Triple == "") || (a.Package != "") != a.Supports(arches.BFD) {
+			if (a.Package == "") != (a.Triple == "") || (a.Package != "") != a.Supports(arches.LinkerBFD) {
 				t.Errorf("Package %q, Triple %q and BFD support disagree", a.Package, a.Triple)
 			}
-			if a.Supports(arches.BFD) && a.BfdEmulation == "" || a.Supports(arches.LLD) && a.LldEmulation == "" {
+			if a.Supports(arches.LinkerBFD) && a.BfdEmulation == "" || a.Supports(arches.LinkerLLD) && a.LldEmulation == "" {
 				t.Errorf("a claimed linker has no emulation")
 			}
 			if a.SectionTypePrefix != "@" && a.SectionTypePrefix != "%" {

@@ -3,7 +3,6 @@ package golden_test
 import (
 	"bytes"
 	"context"
-	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -85,23 +84,19 @@ func pageSizeFor(s *synth.Scenario, a *arches.Arch) uint64 {
 
 func compareWithGNUAs(t *testing.T, name string, s *synth.Scenario, plan *synth.Plan) {
 	t.Helper()
-	synthetic, _, err := golden.Inputs(plan)
+	synthetic, err := plan.Inputs()
 	require.NoError(t, err)
-	var theirs []ldrun.Input
+	theirs := &synth.Inputs{}
 	for i, src := range plan.Asm() {
 		obj, err := ldrun.Assemble(context.Background(), plan.Arch, src.Text)
 		require.NoError(t, err, "%s: GNU as on %s", name, src.Name)
-		theirs = append(theirs, ldrun.Input{Name: synthetic[i].Name, Data: obj})
+		theirs.Objects = append(theirs.Objects, synth.Object{Name: synthetic.Objects[i].Name, Data: obj})
 	}
-	mixed := make([]ldrun.Input, len(synthetic))
-	for i := range mixed {
-		mixed[i] = [2][]ldrun.Input{synthetic, theirs}[i%2][i]
+	mixed := &synth.Inputs{Objects: make([]synth.Object, len(synthetic.Objects))}
+	for i := range mixed.Objects {
+		mixed.Objects[i] = [2]*synth.Inputs{synthetic, theirs}[i%2].Objects[i]
 	}
-	script := s.Script
-	if script == "" {
-		script = ldrun.ScriptKernel
-	}
-	opt := ldrun.Options{Arch: plan.Arch, Linker: arches.BFD, PageSize: plan.PageSize, Script: script}
+	opt := ldrun.Options{Arch: plan.Arch, Linker: arches.LinkerBFD, PageSize: plan.PageSize, Script: ldrun.ScriptOf(s)}
 	want := link(t, name+" (GNU as)", opt, theirs)
 	got := link(t, name+" (elfsynth)", opt, synthetic)
 	mix := link(t, name+" (mixed)", opt, mixed)
@@ -113,7 +108,7 @@ func compareWithGNUAs(t *testing.T, name string, s *synth.Scenario, plan *synth.
 }
 
 // link links and requires a clean link: no error, no warning.
-func link(t *testing.T, what string, opt ldrun.Options, in []ldrun.Input) *ldrun.Result {
+func link(t *testing.T, what string, opt ldrun.Options, in *synth.Inputs) *ldrun.Result {
 	t.Helper()
 	r, err := ldrun.Link(context.Background(), opt, in)
 	require.NoError(t, err, what)
@@ -122,7 +117,7 @@ func link(t *testing.T, what string, opt ldrun.Options, in []ldrun.Input) *ldrun
 }
 
 // symbolMap is every named symbol's address and size, mapping symbols aside.
-func symbolMap(l *ldrun.Layout) map[string]string {
+func symbolMap(l *layout.Layout) map[string]string {
 	m := map[string]string{}
 	for _, s := range l.Symbols {
 		if strings.HasPrefix(s.Name, "$") {
@@ -136,16 +131,14 @@ func symbolMap(l *ldrun.Layout) map[string]string {
 // pointerWords reads every points_to symbol's word from the image.
 func pointerWords(t *testing.T, r *ldrun.Result, plan *synth.Plan) map[string]uint64 {
 	t.Helper()
-	addrs := map[string]uint64{}
-	for _, s := range r.Layout.Symbols {
-		addrs[s.Name] = uint64(s.Addr)
-	}
 	words := map[string]uint64{}
 	for _, u := range plan.Units {
 		for _, sec := range u.Sections {
 			for _, sym := range sec.Symbols {
 				if sym.PointsTo != nil {
-					words[sym.Name] = readWord(t, r.Image, plan.Arch, addrs[sym.Name])
+					w, err := r.Layout.Word(sym.Name)
+					require.NoError(t, err)
+					words[sym.Name] = w
 				}
 			}
 		}
@@ -175,28 +168,6 @@ func checkPointersHoldTargets(t *testing.T, name string, r *ldrun.Result, plan *
 			}
 		}
 	}
-}
-
-// readWord reads a pointer-sized word at a virtual address of an image.
-func readWord(t *testing.T, image []byte, a *arches.Arch, addr uint64) uint64 {
-	t.Helper()
-	f, err := elf.NewFile(bytes.NewReader(image))
-	require.NoError(t, err)
-	size := a.PointerSize()
-	for _, p := range f.Progs {
-		if p.Type != elf.PT_LOAD || addr < p.Vaddr || addr+size > p.Vaddr+p.Filesz {
-			continue
-		}
-		b := make([]byte, size)
-		_, err := p.ReadAt(b, int64(addr-p.Vaddr))
-		require.NoError(t, err)
-		if size == 8 {
-			return f.ByteOrder.Uint64(b)
-		}
-		return uint64(f.ByteOrder.Uint32(b))
-	}
-	t.Fatalf("%#x is in no loaded segment", addr)
-	return 0
 }
 
 // TestObjectsPassELFCheckers: readelf -aW prints no warning for any object

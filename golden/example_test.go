@@ -19,7 +19,7 @@ func ExampleRun() {
 			Scenarios: []string{"testdata/scenarios/*.yaml"},
 			Dir:       "testdata/golden",
 			Arches:    []string{"x86_64", "arm64"},
-			Linkers:   []arches.Linker{arches.BFD, arches.LLD},
+			Linkers:   []arches.Linker{arches.LinkerBFD, arches.LinkerLLD}, // lld: the pinned lld-19
 		})
 	}
 	_ = testLayouts // in a _test.go file: func TestLayouts(t *testing.T) { ... }
@@ -29,7 +29,7 @@ func ExampleRun() {
 func ExampleCases() {
 	cases, err := golden.Cases(golden.Options{
 		Scenarios: []string{"testdata/scenarios/zero-page-16k.yaml"},
-		Linkers:   []arches.Linker{arches.BFD},
+		Linkers:   []arches.Linker{arches.LinkerBFD},
 	})
 	if err != nil {
 		fmt.Println(err)

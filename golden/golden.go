@@ -1,21 +1,23 @@
-// Package golden pins linker behaviour down with golden files.
+// Package golden pins linker behaviour down with golden files, in tests.
 //
-// A scenario file (see package synth) is linked for every target, every linker
-// that target supports and is installed, and the page size the scenario asks
-// for; each link's layout is written as readable text (the input, then the
-// segments, sections, symbols, holes with their causes and the padding) and
-// compared with a file checked in beside the scenarios. `go test -update`
-// rewrites the files. Other modules call Run from their own tests; see the
-// example.
+// A scenario file (see package synth) is linked for every target, every
+// linker that target supports, and the page size the scenario asks for;
+// each link's layout is written as readable text (the input, then the
+// segments, sections, symbols, holes with their causes and the padding)
+// and compared with a file checked in beside the scenarios. `go test
+// -update` rewrites the files. Other modules call Run from their own tests;
+// see the example. This package is for tests only: it imports testing.
 package golden
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -25,6 +27,8 @@ import (
 	"github.com/elfsynth/elfsynth/internal/textdiff"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
+	"github.com/elfsynth/elfsynth/ldrun/report"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -33,29 +37,43 @@ var update = flag.Bool("update", false, "rewrite golden files from the linkers i
 // Options select the scenarios and targets Run covers.
 type Options struct {
 	// Scenarios are glob patterns of scenario files; default
-	// testdata/scenarios/*.yaml.
+	// testdata/scenarios/*.yaml. Each pattern must match a file.
 	Scenarios []string
 	// Dir holds the golden files, one folder per scenario; default
 	// testdata/golden.
 	Dir string
-	// Arches and Linkers narrow the matrix; empty means all.
-	Arches  []string
+	// Name, when set, names the scenarios' folder in Dir instead of their
+	// file names; with it, Scenarios must name one file.
+	Name string
+	// Arches narrows the targets; empty means all. An unknown name is an
+	// error.
+	Arches []string
+	// Linkers narrows the linkers; empty means DefaultLinkers. A kind
+	// ("lld") stands for the version golden files pin (ldrun.DefaultLLD).
 	Linkers []arches.Linker
+	// Script, when set, overrides the script every scenario asks for.
+	Script string
 	// Update rewrites the golden files instead of comparing; the -update
 	// flag sets it too.
 	Update bool
 }
 
+// DefaultLinkers are the linkers golden files cover unless told otherwise:
+// bfd, gold, the pinned lld (not whatever lld is newest here) and mold.
+func DefaultLinkers() []arches.Linker {
+	return []arches.Linker{arches.LinkerBFD, arches.LinkerGold, arches.LLDVersion(ldrun.DefaultLLD), arches.LinkerMold}
+}
+
 // Case is one scenario linked for one target, linker and page size.
 type Case struct {
-	// Path is the scenario file; Name is its base name without ".yaml".
+	// Path is the scenario file; Name names its golden folder.
 	Path     string
 	Name     string
 	Scenario *synth.Scenario
 	Arch     *arches.Arch
 	Linker   arches.Linker
 	PageSize uint64
-	// Script is the scenario's linker script: a built-in name or a path.
+	// Script is the case's linker script: a built-in name or a path.
 	Script string
 }
 
@@ -68,7 +86,7 @@ func (c Case) File() string {
 	return filepath.Join(c.Name, fmt.Sprintf("%s.%s.%dk.txt", c.Arch.Name, c.Linker, c.PageSize>>10))
 }
 
-func (o Options) withDefaults() Options {
+func (o Options) withDefaults() (Options, error) {
 	if len(o.Scenarios) == 0 {
 		o.Scenarios = []string{filepath.Join("testdata", "scenarios", "*.yaml")}
 	}
@@ -76,21 +94,47 @@ func (o Options) withDefaults() Options {
 		o.Dir = filepath.Join("testdata", "golden")
 	}
 	if len(o.Linkers) == 0 {
-		o.Linkers = arches.AllLinkers
+		o.Linkers = DefaultLinkers()
+	}
+	for i, l := range o.Linkers {
+		if _, err := arches.ParseLinker(string(l)); err != nil {
+			return o, fmt.Errorf("golden: %v", err)
+		}
+		if l == arches.LinkerLLD {
+			o.Linkers[i] = arches.LLDVersion(ldrun.DefaultLLD)
+		}
+	}
+	for _, n := range o.Arches {
+		if _, err := arches.Lookup(n); err != nil {
+			return o, fmt.Errorf("golden: %v", err)
+		}
+	}
+	if o.Script != "" {
+		if err := ldrun.CheckScript(o.Script); err != nil {
+			return o, fmt.Errorf("golden: %v", err)
+		}
 	}
 	o.Update = o.Update || *update
-	return o
+	return o, nil
 }
 
 // Cases expands the options into every case: each scenario, on each target
 // with the page size it asks for (the target's default when it asks for
 // none), with each linker the target supports that can run its script
 // (mold takes no scripts). Installed or not: Run decides what is missing.
+// Unknown arch or linker names, and patterns that match nothing, are
+// errors.
 func Cases(opt Options) ([]Case, error) {
-	opt = opt.withDefaults()
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	files, err := scenarioFiles(opt.Scenarios)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Name != "" && len(files) != 1 {
+		return nil, fmt.Errorf("golden: Options.Name %q wants one scenario, the patterns match %d", opt.Name, len(files))
 	}
 	var cases []Case
 	for _, path := range files {
@@ -98,8 +142,16 @@ func Cases(opt Options) ([]Case, error) {
 		if err != nil {
 			return nil, err
 		}
+		name := opt.Name
+		if name == "" {
+			name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		}
+		script := opt.Script
+		if script == "" {
+			script = ldrun.ScriptOf(s)
+		}
 		for _, a := range selectArches(opt.Arches) {
-			cases = append(cases, casesFor(path, s, a, opt.Linkers)...)
+			cases = append(cases, casesFor(path, name, script, s, a, opt.Linkers)...)
 		}
 	}
 	return cases, nil
@@ -127,16 +179,14 @@ func selectArches(names []string) []*arches.Arch {
 	}
 	var out []*arches.Arch
 	for _, a := range arches.All() {
-		for _, n := range names {
-			if a.Name == n {
-				out = append(out, a)
-			}
+		if slices.Contains(names, a.Name) {
+			out = append(out, a)
 		}
 	}
 	return out
 }
 
-func casesFor(path string, s *synth.Scenario, a *arches.Arch, linkers []arches.Linker) []Case {
+func casesFor(path, name, script string, s *synth.Scenario, a *arches.Arch, linkers []arches.Linker) []Case {
 	if s.HasCode() && a.CodeArch == "" {
 		return nil
 	}
@@ -147,38 +197,14 @@ func casesFor(path string, s *synth.Scenario, a *arches.Arch, linkers []arches.L
 		}
 		pageSize = s.PageSize
 	}
-	script := ScriptOf(path, s)
 	var cases []Case
 	for _, l := range linkers {
-		if !a.Supports(l) || (l == arches.Mold && script != ldrun.ScriptNone) {
+		if !a.Supports(l) || (l.Kind() == arches.LinkerMold && script != ldrun.ScriptNone) {
 			continue
 		}
-		cases = append(cases, Case{Path: path, Name: strings.TrimSuffix(filepath.Base(path), ".yaml"),
-			Scenario: s, Arch: a, Linker: l, PageSize: pageSize, Script: script})
+		cases = append(cases, Case{Path: path, Name: name, Scenario: s, Arch: a, Linker: l, PageSize: pageSize, Script: script})
 	}
 	return cases
-}
-
-// ScriptOf is the script a scenario file asks for: a built-in name, or a
-// path made relative to the scenario's folder; kernel when it names none.
-func ScriptOf(path string, s *synth.Scenario) string {
-	switch {
-	case s.Script == "":
-		return ldrun.ScriptKernel
-	case IsBuiltinScript(s.Script) || filepath.IsAbs(s.Script):
-		return s.Script
-	}
-	return filepath.Join(filepath.Dir(path), s.Script)
-}
-
-// IsBuiltinScript reports whether name is one of ldrun's built-in scripts.
-func IsBuiltinScript(name string) bool {
-	for _, n := range ldrun.ScriptNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // Link synthesizes a case's objects and links them.
@@ -187,70 +213,58 @@ func Link(ctx context.Context, c Case) (*synth.Plan, *ldrun.Result, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	in, fns, err := Inputs(plan)
+	in, err := plan.Inputs()
 	if err != nil {
 		return nil, nil, err
 	}
-	opt := ldrun.Options{Arch: c.Arch, Linker: c.Linker, PageSize: c.PageSize, Script: c.Script, Functions: fns}
+	opt := ldrun.Options{Arch: c.Arch, Linker: c.Linker, PageSize: c.PageSize, Script: c.Script}
 	r, err := ldrun.Link(ctx, opt, in)
 	return plan, r, err
 }
 
-// Inputs writes a plan's objects as linker inputs, and lists its generated
-// functions for the linker's output to be checked against.
-func Inputs(plan *synth.Plan) ([]ldrun.Input, []ldrun.Function, error) {
-	objs, err := plan.Objects()
-	if err != nil {
-		return nil, nil, err
-	}
-	in := make([]ldrun.Input, len(objs))
-	for i, o := range objs {
-		in[i] = ldrun.Input{Name: o.Name, Data: o.Data}
-	}
-	var fns []ldrun.Function
-	for _, u := range plan.Units {
-		for _, sec := range u.Sections {
-			for _, sym := range sec.Symbols {
-				if sym.Func != nil {
-					fns = append(fns, ldrun.Function{Symbol: sym.Name, AddressOf: sym.Func.AddressOf})
-				}
-			}
-		}
-	}
-	return in, fns, nil
-}
-
 // Run links every case as a parallel subtest of t and compares its layout
-// with its golden file, or rewrites the file under -update. A linker that
-// is not installed skips its cases, or fails them when
-// ELFSYNTH_REQUIRE_TOOLCHAINS=1. Golden files no case produces fail the
-// test (and are removed under -update).
+// with its golden file, or rewrites the file under -update. Bad options,
+// and options that select no case at all, fail t. A linker that is not
+// installed skips its cases, or fails them when toolchains are required
+// (ELFSYNTH_REQUIRE_TOOLCHAINS=1); any other error fails. Golden files no
+// case produces fail the test (and are removed under -update).
 func Run(t *testing.T, opt Options) {
 	t.Helper()
-	opt = opt.withDefaults()
 	cases, err := Cases(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(cases) == 0 {
+		t.Fatalf("golden: the options select no case (scenarios %v, arches %v, linkers %v)", opt.Scenarios, opt.Arches, opt.Linkers)
+	}
+	opt, _ = opt.withDefaults()
+	hint := regenerateHint(t)
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {
 			t.Run(strings.Join([]string{c.Name, c.Arch.Name, c.Linker.String(), fmt.Sprint(c.PageSize)}, "/"), func(t *testing.T) {
 				t.Parallel()
-				runCase(t, opt, c)
+				runCase(t, opt, c, hint)
 			})
 		}
 	})
 	checkStale(t, opt, cases)
 }
 
-func runCase(t *testing.T, opt Options, c Case) {
-	if _, err := ldrun.Find(c.Arch, c.Linker); err != nil {
-		if toolcheck.Required() {
-			t.Fatalf("%s: %v", c, err)
+// regenerateHint is the command that rewrites the golden files of the
+// test running Run, whatever module it is in.
+func regenerateHint(t *testing.T) string {
+	top, _, _ := strings.Cut(t.Name(), "/")
+	return fmt.Sprintf("go test -run '^%s$' -update", top)
+}
+
+func runCase(t *testing.T, opt Options, c Case, hint string) {
+	got, err := render(t, c, hint)
+	if errors.Is(err, ldrun.ErrNotInstalled) {
+		if toolcheck.RequiredLinker(c.Linker) {
+			t.Fatalf("%s: %v (%s=1)", c, err, toolcheck.EnvRequire)
 		}
 		t.Skipf("%s: %v", c, err)
 	}
-	got, err := render(c, t)
 	if err != nil {
 		t.Fatalf("%s: %v", c, err)
 	}
@@ -266,23 +280,26 @@ func runCase(t *testing.T, opt Options, c Case) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%s: no golden file (run `make golden` or go test -update): %v", c, err)
+		t.Fatalf("%s: no golden file (run %s): %v", c, hint, err)
 	}
 	if d := textdiff.Unified(path, c.String(), string(want), string(got)); d != "" {
-		t.Errorf("%s: layout differs from %s (-want +got):\n%s", c, path, d)
+		t.Errorf("%s: layout differs from %s (-want +got); if the change is right, run %s:\n%s", c, path, hint, d)
 	}
 }
 
 // render links a case and renders its golden text. A linker that refuses
 // the input is a result too (mold lacks relocations some targets' code
 // needs): its error becomes the golden text, so the limitation stays
-// pinned down and a fix shows up as a diff.
-func render(c Case, t *testing.T) ([]byte, error) {
+// pinned down and a fix shows up as a diff. Wrongly relocated code fails t.
+func render(t *testing.T, c Case, hint string) ([]byte, error) {
 	plan, r, err := Link(context.Background(), c)
+	var b bytes.Buffer
+	header(&b, c, hint)
 	var lf *ldrun.LinkError
 	switch {
 	case errors.As(err, &lf):
-		return RenderFailure(c, lf), nil
+		err = report.LinkFailure(&b, pinned(lf))
+		return b.Bytes(), err
 	case err != nil:
 		return nil, err
 	}
@@ -292,13 +309,41 @@ func render(c Case, t *testing.T) ([]byte, error) {
 				c, fn.Symbol, fn.AddressOf, fn.Expected, fn.Computed, fn.Error)
 		}
 	}
-	return Render(c, plan, r.Layout), nil
+	if err := report.Plan(&b, plan); err != nil {
+		return nil, err
+	}
+	b.WriteString("\n")
+	lay := *r.Layout
+	lay.Linker = layout.LinkerInfo{Name: lay.Linker.Name, Command: pinnedCommand(lay.Linker.Command)}
+	err = report.Layout(&b, &lay)
+	return b.Bytes(), err
+}
+
+// header names the case and how to regenerate the file. It leaves out the
+// linker's exact version and path, so that a golden file does not depend
+// on which patch release, or which other linkers, are installed.
+func header(b *bytes.Buffer, c Case, hint string) {
+	fmt.Fprintf(b, "# elfsynth golden file: scenario %s (%s)\n", c.Name, filepath.ToSlash(c.Path))
+	fmt.Fprintf(b, "# arch %s, linker %s, page size %d, script %s\n", c.Arch.Name, c.Linker, c.PageSize, filepath.ToSlash(c.Script))
+	fmt.Fprintf(b, "# regenerate with: %s\n\n", hint)
+}
+
+// pinnedCommand drops the folder from the linker's path in a command line.
+func pinnedCommand(cmd string) string {
+	prog, rest, _ := strings.Cut(cmd, " ")
+	return filepath.Base(prog) + " " + rest
+}
+
+func pinned(e *ldrun.LinkError) *ldrun.LinkError {
+	c := *e
+	c.Command = pinnedCommand(e.Command)
+	return &c
 }
 
 // checkStale finds golden files that no case produces any more. With the
 // matrix narrowed, files outside it are not its business.
 func checkStale(t *testing.T, opt Options, cases []Case) {
-	if len(opt.Arches) > 0 || len(opt.Linkers) < len(arches.AllLinkers) {
+	if len(opt.Arches) > 0 || !sameLinkers(opt.Linkers, DefaultLinkers()) {
 		return
 	}
 	want := map[string]bool{}
@@ -315,8 +360,15 @@ func checkStale(t *testing.T, opt Options, cases []Case) {
 			case opt.Update:
 				os.Remove(f)
 			default:
-				t.Errorf("%s: no case produces this golden file; remove it (make golden does)", f)
+				t.Errorf("%s: no case produces this golden file; remove it (go test -update does)", f)
 			}
 		}
 	}
+}
+
+func sameLinkers(a, b []arches.Linker) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

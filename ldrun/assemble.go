@@ -24,7 +24,7 @@ func Assemble(ctx context.Context, a *arches.Arch, src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s not installed (apt-get install %s)", as, a.Package)
 	}
-	dir, err := makeTempDir(nil)
+	dir, err := makeTempDir(len(src))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package ldrun_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -11,14 +12,15 @@ import (
 	"github.com/elfsynth/elfsynth/internal/benchreport"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
 // benchLinkers are the linkers the link benchmarks compare, on x86_64.
-var benchLinkers = []arches.Linker{arches.BFD, arches.Gold, arches.LLD}
+var benchLinkers = []arches.Linker{arches.LinkerBFD, arches.LinkerGold, arches.LinkerLLD}
 
 // foundingInputs synthesizes the founding case (before the fix) for a.
-func foundingInputs(b *testing.B, a *arches.Arch) []ldrun.Input {
+func foundingInputs(b *testing.B, a *arches.Arch) *synth.Inputs {
 	return scenarioInputs(b, "zero-page-before.yaml", a, 0)
 }
 
@@ -31,7 +33,7 @@ func x86(b *testing.B) *arches.Arch {
 }
 
 // linkOnce links in with l, skipping b when l is not installed.
-func linkOnce(b *testing.B, opt ldrun.Options, in []ldrun.Input) *ldrun.Result {
+func linkOnce(b *testing.B, opt ldrun.Options, in *synth.Inputs) *ldrun.Result {
 	b.Helper()
 	if _, err := ldrun.Find(opt.Arch, opt.Linker); err != nil {
 		toolcheck.Missing(b, "%v", err)
@@ -88,11 +90,15 @@ func BenchmarkBareLink(b *testing.B) {
 func BenchmarkRead(b *testing.B) {
 	a := x86(b)
 	in := foundingInputs(b, a)
-	r := linkOnce(b, ldrun.Options{Arch: a, Linker: arches.BFD}, in)
+	r := linkOnce(b, ldrun.Options{Arch: a, Linker: arches.LinkerBFD}, in)
 	b.SetBytes(int64(len(r.Image)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ldrun.Read(r.Image, in); err != nil {
+		objs, err := layout.ReadObjects(in.Objects)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := layout.Read(bytes.NewReader(r.Image), layout.Sources{Arch: a, Objects: objs}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,11 +11,11 @@ package ldrun
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +26,7 @@ import (
 
 // Tool is one installed linker.
 type Tool struct {
+	// Linker is the linker as asked for ("lld" for the default lld).
 	Linker arches.Linker
 	// Path is the executable's absolute path.
 	Path string
@@ -33,21 +34,70 @@ type Tool struct {
 	Version string
 }
 
-// lldPackage and moldPackage are the Debian packages with lld and mold.
-const (
-	lldPackage  = "lld-19"
-	moldPackage = "mold"
-)
+// Debian packages of the linkers that do not come with binutils.
+const moldPackage = "mold"
 
-// Find returns the installed linker l for target a. A missing linker's error
+// DefaultLLD is the lld major version that the plain name "lld" means: the
+// one the golden files pin. The environment variable ELFSYNTH_LLD (a major
+// version, "22") overrides it.
+const DefaultLLD = 19
+
+// EnvDefaultLLD names the variable that overrides DefaultLLD.
+const EnvDefaultLLD = "ELFSYNTH_LLD"
+
+// DefaultLLDVersion is the lld major version "lld" means here: DefaultLLD,
+// or ELFSYNTH_LLD when that holds a valid version.
+func DefaultLLDVersion() int {
+	if v, err := strconv.Atoi(os.Getenv(EnvDefaultLLD)); err == nil && v >= arches.MinLLDVersion && v <= arches.MaxLLDVersion {
+		return v
+	}
+	return DefaultLLD
+}
+
+// ErrNotInstalled is what errors of a linker that is not installed match
+// (errors.Is): a test may skip on it, where any other error is a failure.
+var ErrNotInstalled = errors.New("not installed")
+
+// NotInstalledError is a supported linker that is not installed here.
+type NotInstalledError struct {
+	Linker arches.Linker
+	Arch   string
+	// Program is the executable looked for; Package the Debian package
+	// that provides it.
+	Program, Package string
+	// Installed lists the other versions of the same kind that are.
+	Installed []arches.Linker
+}
+
+func (e *NotInstalledError) Error() string {
+	msg := fmt.Sprintf("%s for %s not installed: no %s on PATH (apt-get install %s)", e.Linker, e.Arch, e.Program, e.Package)
+	if len(e.Installed) > 0 {
+		msg += fmt.Sprintf("; installed: %s", linkerList(e.Installed))
+	}
+	return msg
+}
+
+// Is makes the error match ErrNotInstalled.
+func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInstalled }
+
+// Find returns the installed linker l for target a. "lld" is the lld of
+// DefaultLLDVersion. A missing linker's error matches ErrNotInstalled and
 // names the Debian package that provides it.
 func Find(a *arches.Arch, l arches.Linker) (*Tool, error) {
 	if !a.Supports(l) {
+		if a.Supports(l.Kind()) {
+			return nil, fmt.Errorf("%s does not link for %s (lld links for it from version %d)", l, a.Name, a.MinLLD)
+		}
 		return nil, fmt.Errorf("%s does not link for %s (it links with %s)", l, a.Name, linkerList(a.Linkers))
 	}
-	path, pkg, err := lookLinker(a, l)
+	prog, pkg := program(a, l)
+	path, err := lookPath(prog)
 	if err != nil {
-		return nil, fmt.Errorf("%s for %s not installed (apt-get install %s): %v", l, a.Name, pkg, err)
+		e := &NotInstalledError{Linker: l, Arch: a.Name, Program: prog, Package: pkg}
+		if l.Kind() == arches.LinkerLLD {
+			e.Installed = installedLLDs()
+		}
+		return nil, e
 	}
 	v, err := version(path)
 	if err != nil {
@@ -56,62 +106,78 @@ func Find(a *arches.Arch, l arches.Linker) (*Tool, error) {
 	return &Tool{Linker: l, Path: path, Version: v}, nil
 }
 
-// Available lists the linkers that a supports and that are installed, in
-// a.Linkers order.
+// Available lists the installed linkers that a supports, one per version:
+// bfd, gold, every installed lld as lld-NN (oldest first), and mold.
 func Available(a *arches.Arch) []arches.Linker {
 	var out []arches.Linker
-	for _, l := range a.Linkers {
-		if _, _, err := lookLinker(a, l); err == nil {
-			out = append(out, l)
+	for _, k := range a.Linkers {
+		if k == arches.LinkerLLD {
+			for _, l := range installedLLDs() {
+				if a.Supports(l) {
+					out = append(out, l)
+				}
+			}
+			continue
+		}
+		if prog, _ := program(a, k); lookable(prog) {
+			out = append(out, k)
 		}
 	}
 	return out
 }
 
-// lookLinker finds l's executable for a, and names the package it comes from.
-func lookLinker(a *arches.Arch, l arches.Linker) (path, pkg string, err error) {
-	switch l {
-	case arches.BFD:
-		path, err = exec.LookPath(a.Tool("ld.bfd"))
-		return path, a.Package, err
-	case arches.Gold:
-		path, err = exec.LookPath(a.Tool("ld.gold"))
-		return path, a.Package, err
-	case arches.LLD:
-		path, err = findLLD()
-		return path, lldPackage, err
-	case arches.Mold:
-		path, err = exec.LookPath("mold")
-		return path, moldPackage, err
+// program is the executable of l for a and the Debian package it comes in.
+func program(a *arches.Arch, l arches.Linker) (prog, pkg string) {
+	switch l.Kind() {
+	case arches.LinkerGold:
+		return a.Tool("ld.gold"), a.Package
+	case arches.LinkerLLD:
+		v := l.Version()
+		if v == 0 {
+			v = DefaultLLDVersion()
+		}
+		return fmt.Sprintf("ld.lld-%d", v), fmt.Sprintf("lld-%d", v)
+	case arches.LinkerMold:
+		return "mold", moldPackage
 	}
-	return "", "", fmt.Errorf("unknown linker %v", l)
+	return a.Tool("ld.bfd"), a.Package
 }
 
-// lldMaxVersion is the newest ld.lld-NN findLLD looks for; lld releases one
-// major version about every six months.
-const lldMaxVersion = 40
-
-// findLLD prefers the newest versioned ld.lld-NN and falls back to ld.lld.
-func findLLD() (string, error) {
-	// The search is thirty PATH look-ups; remember its answer per PATH.
-	key := os.Getenv("PATH")
-	if p, ok := lldPaths.Load(key); ok {
-		return p.(string), nil
-	}
-	for v := lldMaxVersion; v >= 10; v-- {
-		if p, err := exec.LookPath("ld.lld-" + strconv.Itoa(v)); err == nil {
-			lldPaths.Store(key, p)
-			return p, nil
+// installedLLDs lists every ld.lld-NN on PATH as lld-NN, oldest first.
+func installedLLDs() []arches.Linker {
+	var out []arches.Linker
+	for v := arches.MinLLDVersion; v <= arches.MaxLLDVersion; v++ {
+		if lookable(fmt.Sprintf("ld.lld-%d", v)) {
+			out = append(out, arches.LLDVersion(v))
 		}
 	}
-	p, err := exec.LookPath("ld.lld")
-	if err == nil {
-		lldPaths.Store(key, p)
-	}
-	return p, err
+	return out
 }
 
-var lldPaths sync.Map // PATH -> lld's path
+func lookable(prog string) bool {
+	_, err := lookPath(prog)
+	return err == nil
+}
+
+// lookPath is exec.LookPath remembered per PATH: Available looks for some
+// thirty lld versions, and a matrix asks for each linker many times.
+func lookPath(prog string) (string, error) {
+	key := os.Getenv("PATH") + "\x00" + prog
+	if p, ok := paths.Load(key); ok {
+		r := p.(lookResult)
+		return r.path, r.err
+	}
+	path, err := exec.LookPath(prog)
+	paths.Store(key, lookResult{path, err})
+	return path, err
+}
+
+type lookResult struct {
+	path string
+	err  error
+}
+
+var paths sync.Map // PATH + NUL + program -> lookResult
 
 var versions sync.Map // path -> string
 
@@ -197,6 +263,5 @@ func linkerList(ls []arches.Linker) string {
 	for i, l := range ls {
 		names[i] = l.String()
 	}
-	sort.Strings(names)
 	return strings.Join(names, ", ")
 }

@@ -13,15 +13,9 @@ import (
 	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
+	"github.com/elfsynth/elfsynth/synth"
 )
-
-// Input is one relocatable object to link.
-type Input struct {
-	// Name is the object's file name ("mm_init.o"); it must be a plain file
-	// name, unique among the inputs.
-	Name string
-	Data []byte
-}
 
 // Options say how to link.
 type Options struct {
@@ -29,14 +23,13 @@ type Options struct {
 	Linker arches.Linker
 	// PageSize is the kernel page size; zero means the target's default.
 	PageSize uint64
-	// Script is ScriptKernel, ScriptKernelFixed, ScriptNone or a file
-	// path; empty means ScriptKernel.
+	// Script is a built-in script name (see ScriptNames) or a file path;
+	// empty means ScriptKernel.
 	Script string
+	// Flags are extra linker flags, after the target's own.
+	Flags []string
 	// Timeout bounds the linker's run; zero means DefaultTimeout.
 	Timeout time.Duration
-	// Functions are generated functions in the inputs to decode and check
-	// after linking; see Layout.Code.
-	Functions []Function
 }
 
 // DefaultTimeout is how long a linker may run when Options.Timeout is zero.
@@ -45,17 +38,42 @@ const DefaultTimeout = 60 * time.Second
 // Result is a linked image and its layout.
 type Result struct {
 	Image  []byte
-	Layout *Layout
+	Layout *layout.Layout
 }
 
 // tempPrefix names the private directories Link makes under os.TempDir.
 const tempPrefix = "elfsynth-ld-"
 
-// Link links inputs with the linker and script opt names, in a private
-// temporary directory it always removes, and reads the image back. A
-// linker that fails, or runs past the timeout or ctx, is an error with
-// its command line and standard error.
-func Link(ctx context.Context, opt Options, inputs []Input) (*Result, error) {
+// LinkScenario is the one call from a scenario to a layout: it builds s for
+// opt.Arch and opt.PageSize (the scenario's page size when zero), links the
+// objects with opt.Linker, and reads the image back. The script is
+// opt.Script, else the scenario's own (a path there is relative to the
+// scenario file), else ScriptKernel.
+func LinkScenario(ctx context.Context, s *synth.Scenario, opt Options) (*Result, error) {
+	if opt.Arch == nil {
+		return nil, errors.New("ldrun: Options.Arch is nil")
+	}
+	plan, err := synth.Build(s, opt.Arch, opt.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	in, err := plan.Inputs()
+	if err != nil {
+		return nil, err
+	}
+	opt.PageSize = plan.PageSize
+	if opt.Script == "" {
+		opt.Script = ScriptOf(s)
+	}
+	return Link(ctx, opt, in)
+}
+
+// Link links the objects with the linker and script opt names, in a
+// private temporary directory it always removes, and reads the image
+// back. A linker that is not installed is an error matching
+// ErrNotInstalled; one that fails, or runs past the timeout or ctx, is an
+// error with its command line and standard error.
+func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	opt, err := opt.normalize()
 	if err != nil {
 		return nil, err
@@ -66,19 +84,26 @@ func Link(ctx context.Context, opt Options, inputs []Input) (*Result, error) {
 	}
 	script := ""
 	if opt.Script != ScriptNone {
-		if tool.Linker == arches.Mold {
+		if tool.Linker.Kind() == arches.LinkerMold {
 			return nil, fmt.Errorf("mold takes no linker script; use --script %s with mold", ScriptNone)
 		}
 		if script, err = Script(opt.Script, opt.Arch, opt.PageSize); err != nil {
 			return nil, err
 		}
 	}
-	dir, err := makeTempDir(inputs)
+	if err := checkNames(in.Objects); err != nil {
+		return nil, err
+	}
+	objs, err := layout.ReadObjects(in.Objects)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := makeTempDir(in.Size())
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	return run(ctx, dir, tool, opt, script, inputs)
+	return run(ctx, dir, tool, opt, script, in, objs)
 }
 
 // shmLimit bounds the inputs Link puts on tmpfs; an image is about as big
@@ -93,11 +118,7 @@ var shmDir = "/dev/shm"
 // removing the files costs a fraction of what it does on a disk-backed
 // /tmp (0.3 to 1.3 ms a link, measured here, against a 2 ms link), else
 // under the system's temporary folder.
-func makeTempDir(inputs []Input) (string, error) {
-	size := 0
-	for _, in := range inputs {
-		size += len(in.Data)
-	}
+func makeTempDir(size int) (string, error) {
 	if os.Getenv("TMPDIR") == "" && size < shmLimit {
 		if dir, err := os.MkdirTemp(shmDir, tempPrefix); err == nil {
 			return dir, nil
@@ -125,26 +146,40 @@ func (opt Options) normalize() (Options, error) {
 	return opt, nil
 }
 
-// run writes the inputs and script into dir, links, and reads the image.
-func run(ctx context.Context, dir string, tool *Tool, opt Options, script string, inputs []Input) (*Result, error) {
-	var objs []string
+// Names Link writes beside the objects in its folder.
+const (
+	imageName  = "image"
+	scriptName = "link.lds"
+)
+
+// checkNames makes sure every object has a plain file name, unique among
+// the objects and apart from the names Link writes itself.
+func checkNames(objs []synth.Object) error {
 	seen := map[string]bool{}
-	for _, in := range inputs {
-		if in.Name == "" || filepath.Base(in.Name) != in.Name || seen[in.Name] || in.Name == "image" || in.Name == "link.lds" {
-			return nil, fmt.Errorf("input name %q must be a unique plain file name", in.Name)
+	for _, o := range objs {
+		if o.Name == "" || filepath.Base(o.Name) != o.Name || seen[o.Name] || o.Name == imageName || o.Name == scriptName {
+			return fmt.Errorf("object name %q must be a unique plain file name other than %s and %s", o.Name, imageName, scriptName)
 		}
-		seen[in.Name] = true
-		if err := os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644); err != nil {
+		seen[o.Name] = true
+	}
+	return nil
+}
+
+// run writes the objects and script into dir, links, and reads the image.
+func run(ctx context.Context, dir string, tool *Tool, opt Options, script string, in *synth.Inputs, objs []*layout.Object) (*Result, error) {
+	var names []string
+	for _, o := range in.Objects {
+		if err := os.WriteFile(filepath.Join(dir, o.Name), o.Data, 0o644); err != nil {
 			return nil, err
 		}
-		objs = append(objs, in.Name)
+		names = append(names, o.Name)
 	}
 	if script != "" {
-		if err := os.WriteFile(filepath.Join(dir, "link.lds"), []byte(script), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, scriptName), []byte(script), 0o644); err != nil {
 			return nil, err
 		}
 	}
-	args := linkArgs(tool, opt, script != "", inputs, objs)
+	args := linkArgs(tool, opt, script != "", objs, names)
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tool.Path, args...)
@@ -163,25 +198,19 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 		return nil, fmt.Errorf("linker stopped (%v): %s\n%s", ctx.Err(), cmdline, stderr.String())
 	}
 	if err != nil {
-		return nil, &LinkError{Reason: err.Error(), Command: cmdline, Stderr: stderr.String()}
+		return nil, &LinkError{Linker: tool.Linker, Reason: err.Error(), Command: cmdline, Stderr: stderr.String()}
 	}
-	image, err := os.ReadFile(filepath.Join(dir, "image"))
+	image, err := os.ReadFile(filepath.Join(dir, imageName))
 	if err != nil {
 		return nil, fmt.Errorf("linker made no image: %v: %s", err, cmdline)
 	}
-	lay, err := read(image, inputs, script)
+	lay, err := layout.Read(bytes.NewReader(image), layout.Sources{Arch: opt.Arch, PageSize: opt.PageSize,
+		Objects: objs, Script: script, Functions: in.Functions})
 	if err != nil {
 		return nil, fmt.Errorf("reading the image of %s: %v", cmdline, err)
 	}
-	lay.Arch = opt.Arch.Name
-	lay.PageSize = opt.PageSize
-	lay.Linker = LinkerInfo{Name: tool.Linker.String(), Version: tool.Version, Command: cmdline}
+	lay.Linker = layout.LinkerInfo{Name: tool.Linker.String(), Version: tool.Version, Command: cmdline}
 	lay.Warnings = warnings(stdout.String() + stderr.String())
-	if script != "" {
-		lay.Orphans = orphans(script, inputs)
-	}
-	lay.runtime(opt.PageSize)
-	lay.checkCode(image, opt.Arch, opt.Functions)
 	return &Result{Image: image, Layout: lay}, nil
 }
 
@@ -189,11 +218,11 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 // there to make a quiet, static, freestanding link: -z noexecstack keeps
 // GNU ld 2.39+ from warning about objects without .note.GNU-stack, and the
 // kernel scripts' single RWX segments are deliberate.
-func linkArgs(tool *Tool, opt Options, script bool, inputs []Input, objs []string) []string {
+func linkArgs(tool *Tool, opt Options, script bool, objs []*layout.Object, names []string) []string {
 	a := opt.Arch
 	var args []string
-	switch tool.Linker {
-	case arches.LLD:
+	switch tool.Linker.Kind() {
+	case arches.LinkerLLD:
 		if a.LldEmulation != "" {
 			args = append(args, "-m", a.LldEmulation)
 		}
@@ -202,49 +231,43 @@ func linkArgs(tool *Tool, opt Options, script bool, inputs []Input, objs []strin
 	}
 	args = append(args, "-static", "-nostdlib", "-z", "noexecstack",
 		"-z", fmt.Sprintf("max-page-size=%d", opt.PageSize))
-	if tool.Linker == arches.BFD && script && versionAtLeast(tool.Version, 2, 39) {
+	if tool.Linker.Kind() == arches.LinkerBFD && script && versionAtLeast(tool.Version, 2, 39) {
 		// GNU ld 2.39 started warning about RWX segments, which scripts
 		// without PHDRS make on purpose; older versions lack the flag.
 		args = append(args, "--no-warn-rwx-segments")
 	}
-	if tool.Linker != arches.Mold {
+	if tool.Linker.Kind() != arches.LinkerMold {
 		args = append(args, a.LinkFlags...)
 	}
+	args = append(args, opt.Flags...)
 	if script {
-		args = append(args, "-T", "link.lds")
+		args = append(args, "-T", scriptName)
 	} else {
 		// Without a script nothing names the entry point, and GNU ld
 		// warns when _start is missing.
-		args = append(args, "-e", entryFor(inputs))
+		args = append(args, "-e", entryFor(objs))
 	}
-	args = append(args, "-o", "image")
-	return append(args, objs...)
+	args = append(args, "-o", imageName)
+	return append(args, names...)
 }
 
 // entryFor picks the entry point for a script-less link: _start if an input
 // defines it, else the first global symbol in an executable input section,
 // else address 0, which every linker takes as a number.
-func entryFor(inputs []Input) string {
+func entryFor(objs []*layout.Object) string {
 	first := ""
-	for _, in := range inputs {
-		f, err := elf.NewFile(bytes.NewReader(in.Data))
-		if err != nil {
-			continue
-		}
-		syms, _ := f.Symbols()
-		for _, s := range syms {
-			if s.Section == elf.SHN_UNDEF || int(s.Section) >= len(f.Sections) || elf.ST_BIND(s.Info) != elf.STB_GLOBAL {
+	for _, o := range objs {
+		for _, s := range o.Symbols {
+			if s.Section < 0 || s.Bind != elf.STB_GLOBAL {
 				continue
 			}
 			if s.Name == "_start" {
-				f.Close()
 				return s.Name
 			}
-			if first == "" && f.Sections[s.Section].Flags&elf.SHF_EXECINSTR != 0 {
+			if first == "" && o.Sections[s.Section].Flags.Has(elf.SHF_EXECINSTR) {
 				first = s.Name
 			}
 		}
-		f.Close()
 	}
 	if first == "" {
 		return "0"
@@ -268,6 +291,8 @@ func versionAtLeast(line string, major, minor int) bool {
 
 // LinkError is a linker that ran and refused its input.
 type LinkError struct {
+	// Linker is the linker that refused.
+	Linker arches.Linker
 	// Reason is how the linker ended ("exit status 1").
 	Reason string
 	// Command is the command line, quoted as a shell user would type it.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"runtime"
 	"sync"
+
+	"github.com/elfsynth/elfsynth/synth"
 )
 
 // Job is one link of a matrix.
 type Job struct {
 	Options Options
-	Inputs  []Input
+	Inputs  *synth.Inputs
 }
 
 // LinkAll runs every job, at most workers at a time (zero means one per

@@ -1,7 +1,8 @@
 package ldrun
 
 import (
-	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
+	"github.com/elfsynth/elfsynth/synth"
 )
 
 // Reproducer is what a person needs to run a link by hand, as in a bug
@@ -15,7 +16,7 @@ type Reproducer struct {
 // NewReproducer gives the script and the command Link would run for opt on
 // inputs, the script being read from "link.lds" and the image written to
 // "image". It runs nothing.
-func NewReproducer(opt Options, inputs []Input) (*Reproducer, error) {
+func NewReproducer(opt Options, in *synth.Inputs) (*Reproducer, error) {
 	opt, err := opt.normalize()
 	if err != nil {
 		return nil, err
@@ -26,24 +27,21 @@ func NewReproducer(opt Options, inputs []Input) (*Reproducer, error) {
 			return nil, err
 		}
 	}
-	objs := make([]string, len(inputs))
-	for i, in := range inputs {
-		objs[i] = in.Name
+	objs, err := layout.ReadObjects(in.Objects)
+	if err != nil {
+		return nil, err
 	}
-	tool := &Tool{Linker: opt.Linker, Path: typedName(opt.Arch, opt.Linker)}
-	r.Command = commandLine(tool.Path, linkArgs(tool, opt, r.Script != "", inputs, objs))
+	names := make([]string, len(in.Objects))
+	for i, o := range in.Objects {
+		names[i] = o.Name
+	}
+	tool, err := Find(opt.Arch, opt.Linker)
+	if err != nil {
+		// Not installed here: name the program the reproducer's user
+		// must have.
+		prog, _ := program(opt.Arch, opt.Linker)
+		tool = &Tool{Linker: opt.Linker, Path: prog}
+	}
+	r.Command = commandLine(tool.Path, linkArgs(tool, opt, r.Script != "", objs, names))
 	return r, nil
-}
-
-// typedName is a linker's name as a user types it.
-func typedName(a *arches.Arch, l arches.Linker) string {
-	switch l {
-	case arches.Gold:
-		return a.Tool("ld.gold")
-	case arches.LLD:
-		return "ld.lld"
-	case arches.Mold:
-		return "mold"
-	}
-	return a.Tool("ld.bfd")
 }

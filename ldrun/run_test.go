@@ -1,12 +1,9 @@
 package ldrun
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
+	"github.com/elfsynth/elfsynth/synth"
 )
 
 func mustArch(t *testing.T, name string) *arches.Arch {
@@ -28,8 +26,10 @@ func mustArch(t *testing.T, name string) *arches.Arch {
 // needLinker skips (or fails) t when l is not installed for a.
 func needLinker(t *testing.T, a *arches.Arch, l arches.Linker) {
 	t.Helper()
-	if _, err := Find(a, l); err != nil {
+	if _, err := Find(a, l); errors.Is(err, ErrNotInstalled) {
 		toolcheck.Missing(t, "%v", err)
+	} else if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -48,91 +48,61 @@ func privateTemp(t *testing.T) func() []string {
 	}
 }
 
-func holeWith(lay *Layout, after string) *Hole {
-	for i := range lay.Holes {
-		if lay.Holes[i].After == after {
-			return &lay.Holes[i]
-		}
+// foundingInputs synthesizes the founding case before the fix for a.
+func foundingInputs(t *testing.T, a *arches.Arch) *synth.Inputs {
+	t.Helper()
+	s, err := FoundingScenario("zero-page-before.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return nil
+	plan, err := synth.Build(s, a, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := plan.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
 
-// TestFoundingCaseX86 checks the founding case with GNU ld on x86_64 hole
-// by hole: 3936 B before mm_init.o's page-aligned input section and 4088 B
-// before empty_zero_page; none with the fix.
-func TestFoundingCaseX86(t *testing.T) {
-	a := mustArch(t, "x86_64")
-	needLinker(t, a, arches.BFD)
-	ctx := context.Background()
-	before, err := Link(ctx, Options{Arch: a, Linker: arches.BFD, Script: ScriptKernel}, assemble(t, a, founding(4096, false)))
+// junk is one small synthesized object, x.o: enough for fake linkers.
+func junk() *synth.Inputs {
+	a, _ := arches.Lookup("x86_64")
+	s := &synth.Scenario{Name: "junk", Units: []synth.Unit{{Name: "x.o", Sections: []synth.Section{
+		{Name: ".data", Symbols: []synth.Symbol{{Name: "x", Size: synth.Bytes(8)}}}}}}}
+	plan, err := synth.Build(s, a, 0)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	after, err := Link(ctx, Options{Arch: a, Linker: arches.BFD, Script: ScriptKernelFixed}, assemble(t, a, founding(4096, true)))
+	in, err := plan.Inputs()
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	want := map[string]Hole{
-		"zero_page_pfn":   {Size: 3936, Before: "a2", Cause: "mm_init.o(.data..ro_after_init) aligned to 4096"},
-		"empty_zero_page": {Size: 4088, Before: "zero_page_pfn", Cause: "symbol empty_zero_page aligned to 4096"},
-	}
-	for name, w := range want {
-		h := holeWith(before.Layout, name)
-		if h == nil || h.Size != w.Size || h.Before != w.Before || h.Cause != w.Cause {
-			t.Errorf("hole before %s = %+v, want %+v", name, h, w)
-		}
-	}
-	if got := roaiPadding(t, before.Layout); got != 8024 {
-		t.Errorf("before the fix: ro_after_init padding %d, want 8024", got)
-	}
-	if got := roaiPadding(t, after.Layout); got != 0 {
-		t.Errorf("after the fix: ro_after_init padding %d, want 0", got)
-	}
-	t.Logf("padding before %d (total %d), after %d (total %d)", roaiPadding(t, before.Layout), before.Layout.Padding,
-		roaiPadding(t, after.Layout), after.Layout.Padding)
-	// Rounded to whole pages at __end_rodata, the fix saves two pages.
-	if d := before.Layout.Padding - after.Layout.Padding; d != 8192 {
-		t.Errorf("the fix saves %d bytes of padding, want 8192", d)
-	}
-	if b, a := symAddr(t, before.Layout, endRodata), symAddr(t, after.Layout, endRodata); b-a != 8192 {
-		t.Errorf("__end_rodata moves from %#x to %#x, want two pages down", b, a)
-	}
-	// The kernel maps all of ro_after_init read-only once booted.
-	for _, s := range before.Layout.Symbols {
-		if s.Name == "empty_zero_page" && (s.Perm != "R-X" || s.RuntimePerm != permROAfter) {
-			t.Errorf("empty_zero_page perm %q runtime %q", s.Perm, s.RuntimePerm)
-		}
-	}
-	var buf bytes.Buffer
-	if err := before.Layout.WriteText(&buf); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{"linker: bfd (GNU ld", "symbol empty_zero_page aligned to 4096", "padding: ", "R-- after init"} {
-		if !strings.Contains(buf.String(), s) {
-			t.Errorf("text report lacks %q:\n%s", s, buf.String())
-		}
-	}
-	js, err := json.Marshal(before.Layout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{`"addr":"0xffffffff81202000"`, `"runtime_perm":"R-- after init"`, `"page_size":4096`, `"padding":`} {
-		if !bytes.Contains(js, []byte(s)) {
-			t.Errorf("JSON lacks %s", s)
-		}
+	return in
+}
+
+// TestLinkRefusesNonObjects: an input that is no relocatable object is an
+// error naming it, before any linker runs.
+func TestLinkRefusesNonObjects(t *testing.T) {
+	in := &synth.Inputs{Objects: []synth.Object{{Name: "x.o", Data: []byte("not an object")}}}
+	fakeLinker(t, "echo ran > /dev/stderr; exit 1")
+	_, err := Link(context.Background(), Options{Arch: mustArch(t, "x86_64"), Linker: arches.LinkerBFD}, in)
+	if err == nil || !strings.Contains(err.Error(), "x.o") || strings.Contains(err.Error(), "ran") {
+		t.Errorf("junk input: %v", err)
 	}
 }
 
 func TestLinkerFailure(t *testing.T) {
 	a := mustArch(t, "x86_64")
-	needLinker(t, a, arches.BFD)
-	inputs := assemble(t, a, founding(4096, false))
+	needLinker(t, a, arches.LinkerBFD)
+	inputs := foundingInputs(t, a)
 	left := privateTemp(t)
 	bogus := filepath.Join(t.TempDir(), "bogus.lds")
 	if err := os.WriteFile(bogus, []byte("SECTIONS { .text : { *(.text) \n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Script: bogus}, inputs)
+	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD, Script: bogus}, inputs)
 	if err == nil {
 		t.Fatal("a bogus script linked")
 	}
@@ -162,14 +132,14 @@ func TestLinkerHangs(t *testing.T) {
 	a := mustArch(t, "x86_64")
 	fakeLinker(t, "exec sleep 100")
 	left := privateTemp(t)
-	in := []Input{{Name: "x.o", Data: []byte("not linked")}}
-	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Timeout: time.Second}, in)
+	in := junk()
+	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD, Timeout: time.Second}, in)
 	if err == nil || !strings.Contains(err.Error(), "deadline exceeded") || !strings.Contains(err.Error(), "x.o") {
 		t.Errorf("timeout: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
-	_, err = Link(ctx, Options{Arch: a, Linker: arches.BFD}, in)
+	_, err = Link(ctx, Options{Arch: a, Linker: arches.LinkerBFD}, in)
 	if err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("cancel: %v", err)
 	}
@@ -184,17 +154,17 @@ func TestLinkerWritesGarbage(t *testing.T) {
 	a := mustArch(t, "x86_64")
 	fakeLinker(t, "echo 'not an ELF image' > image")
 	left := privateTemp(t)
-	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, []Input{{Name: "x.o", Data: []byte("x")}})
+	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD}, junk())
 	if err == nil || !strings.Contains(err.Error(), "reading the image of") || !strings.Contains(err.Error(), "x.o") {
 		t.Errorf("garbage image: %v", err)
 	}
 	fakeLinker(t, "exit 0")
-	_, err = Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, []Input{{Name: "x.o", Data: []byte("x")}})
+	_, err = Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD}, junk())
 	if err == nil || !strings.Contains(err.Error(), "linker made no image") {
 		t.Errorf("no image: %v", err)
 	}
 	fakeLinker(t, "echo 'ld: cannot do that' >&2; exit 3")
-	_, err = Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, []Input{{Name: "x.o", Data: []byte("x")}})
+	_, err = Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD}, junk())
 	var le *LinkError
 	if !errors.As(err, &le) || le.Reason != "exit status 3" || !strings.Contains(le.Stderr, "cannot do that") {
 		t.Errorf("exit 3: %v", err)
@@ -207,28 +177,29 @@ func TestLinkerWritesGarbage(t *testing.T) {
 func TestMissingLinker(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	a := mustArch(t, "arm64")
-	for l, pkg := range map[arches.Linker]string{arches.BFD: a.Package, arches.Gold: a.Package, arches.LLD: "lld-19", arches.Mold: "mold"} {
+	for l, pkg := range map[arches.Linker]string{arches.LinkerBFD: a.Package, arches.LinkerGold: a.Package,
+		arches.LinkerLLD: "lld-19", arches.LLDVersion(16): "lld-16", arches.LinkerMold: "mold"} {
 		_, err := Find(a, l)
-		if err == nil || !strings.Contains(err.Error(), "apt-get install "+pkg) {
+		if !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "apt-get install "+pkg) {
 			t.Errorf("Find(%v) with an empty PATH: %v", l, err)
 		}
 	}
 	if got := Available(a); len(got) != 0 {
 		t.Errorf("Available with an empty PATH = %v", got)
 	}
-	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.LLD}, nil); err == nil || !strings.Contains(err.Error(), "lld-19") {
+	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerLLD}, junk()); !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "lld-19") {
 		t.Errorf("Link without lld: %v", err)
 	}
 }
 
 func TestUnsupportedLinker(t *testing.T) {
 	a := mustArch(t, "riscv64")
-	if _, err := Find(a, arches.Gold); err == nil || !strings.Contains(err.Error(), "does not link for riscv64") {
+	if _, err := Find(a, arches.LinkerGold); err == nil || !strings.Contains(err.Error(), "does not link for riscv64") {
 		t.Errorf("gold for riscv64: %v", err)
 	}
 	x := mustArch(t, "x86_64")
-	needLinker(t, x, arches.Mold)
-	if _, err := Link(context.Background(), Options{Arch: x, Linker: arches.Mold, Script: ScriptKernel}, nil); err == nil ||
+	needLinker(t, x, arches.LinkerMold)
+	if _, err := Link(context.Background(), Options{Arch: x, Linker: arches.LinkerMold, Script: ScriptKernel}, junk()); err == nil ||
 		!strings.Contains(err.Error(), "mold takes no linker script") {
 		t.Errorf("mold with a script: %v", err)
 	}
@@ -269,125 +240,6 @@ func TestScripts(t *testing.T) {
 	if _, err := Script(ScriptKernel, mustArch(t, "x86_64"), 3000); err == nil {
 		t.Error("page size 3000 accepted")
 	}
-}
-
-// TestMIPSAttributesAfterMemory checks that the MIPS sections GNU as adds
-// land after _end, not inside the kernel image.
-func TestMIPSAttributesAfterMemory(t *testing.T) {
-	a := mustArch(t, "mips64el")
-	for _, l := range Available(a) {
-		res, err := Link(context.Background(), Options{Arch: a, Linker: l}, assemble(t, a, founding(4096, false)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		end := symAddr(t, res.Layout, "_end")
-		for _, s := range res.Layout.Sections {
-			if strings.HasPrefix(s.Name, ".MIPS.") && uint64(s.Addr) < end {
-				t.Errorf("%v: %s at %s, before _end %#x", l, s.Name, s.Addr, end)
-			}
-		}
-	}
-}
-
-// TestDiffGoldAbsolute checks Diff on bfd and gold: gold makes script
-// symbols assigned between output sections absolute.
-func TestDiffGoldAbsolute(t *testing.T) {
-	a := mustArch(t, "x86_64")
-	needLinker(t, a, arches.BFD)
-	needLinker(t, a, arches.Gold)
-	in := assemble(t, a, founding(4096, false))
-	b, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Link(context.Background(), Options{Arch: a, Linker: arches.Gold}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := strings.Join(Diff(b.Layout, g.Layout), "\n")
-	if !strings.Contains(d, "symbol __end_rodata: bfd 0xffffffff81204000 size 0 in .data, gold 0xffffffff81204000 size 0 in *ABS*") {
-		t.Errorf("diff:\n%s", d)
-	}
-	if len(Diff(b.Layout, b.Layout)) != 0 {
-		t.Error("a layout differs from itself")
-	}
-}
-
-func TestReadGarbage(t *testing.T) {
-	for _, b := range [][]byte{nil, []byte("garbage"), []byte("\x7fELF\x02\x01\x01"), bytes.Repeat([]byte{0x7f}, 200)} {
-		if _, err := Read(b, nil); err == nil {
-			t.Errorf("Read(%q) succeeded", b)
-		}
-	}
-}
-
-func FuzzRead(f *testing.F) {
-	f.Add([]byte("\x7fELF"))
-	// A real image, when a linker is at hand, lets the fuzzer mutate
-	// valid headers, sections and symbols.
-	if a, _ := arches.Lookup("i386"); a != nil {
-		if _, err := Find(a, arches.BFD); err == nil {
-			if res, err := linkI386(f, a); err == nil {
-				f.Add(res.Image)
-			}
-		}
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		lay, err := Read(b, nil)
-		if err == nil {
-			// Whatever it reads must be writable.
-			if err := lay.WriteText(&bytes.Buffer{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	})
-}
-
-// linkI386 links a small founding-case image without a script, for a seed.
-func linkI386(f *testing.F, a *arches.Arch) (*Result, error) {
-	as := a.Tool("as")
-	if _, err := exec.LookPath(as); err != nil {
-		return nil, err
-	}
-	dir := f.TempDir()
-	src := filepath.Join(dir, "c.s")
-	if err := os.WriteFile(src, []byte(founding(4096, false)["c.o"]), 0o644); err != nil {
-		return nil, err
-	}
-	obj := filepath.Join(dir, "c.o")
-	if err := exec.Command(as, append(append([]string{}, a.AsFlags...), "-o", obj, src)...).Run(); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(obj)
-	if err != nil {
-		return nil, err
-	}
-	return Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Script: ScriptNone}, []Input{{Name: "c.o", Data: data}})
-}
-
-// TestScriptFileFindingsOrphans links with a script file that ends rodata
-// off a page boundary and places no .init.data.
-func TestScriptFileFindingsOrphans(t *testing.T) {
-	a := mustArch(t, "x86_64")
-	needLinker(t, a, arches.BFD)
-	srcs := founding(4096, false)
-	srcs["c.o"] += "\t.section .init.data,\"aw\"\n\t.globl init_x\ninit_x:\n\t.space 8\n\t.size init_x, 8\n"
-	res, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Script: "testdata/unaligned.lds"}, assemble(t, a, srcs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lay := res.Layout
-	if len(lay.Orphans) != 1 || lay.Orphans[0] != "c.o(.init.data)" {
-		t.Errorf("orphans %q, want [c.o(.init.data)]", lay.Orphans)
-	}
-	found := false
-	for _, f := range lay.Findings {
-		found = found || strings.HasPrefix(f, "__end_rodata at ") && strings.Contains(f, "R-- and RW-")
-	}
-	if !found {
-		t.Errorf("no finding for the unaligned __end_rodata: %q", lay.Findings)
-	}
-	checkTiling(t, lay)
 }
 
 func TestVersionAtLeast(t *testing.T) {
@@ -457,20 +309,20 @@ func TestMain(m *testing.M) {
 // nothing goes to tmpfs.
 func TestTempOnTmpfs(t *testing.T) {
 	a := mustArch(t, "x86_64")
-	needLinker(t, a, arches.BFD)
-	inputs := assemble(t, a, founding(4096, false))
+	needLinker(t, a, arches.LinkerBFD)
+	inputs := foundingInputs(t, a)
 	shm := t.TempDir()
 	defer func(old string) { shmDir = old }(shmDir)
 	shmDir = shm
 	t.Setenv("TMPDIR", "")
-	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, inputs); err != nil {
+	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD}, inputs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD, Script: "/nonexistent.lds"}, inputs); err == nil {
+	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD, Script: "/nonexistent.lds"}, inputs); err == nil {
 		t.Fatal("a missing script linked")
 	}
 	fakeLinker(t, "ls -d \"$PWD\" > /dev/stderr; exit 1")
-	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, inputs)
+	_, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD}, inputs)
 	if err == nil || !strings.Contains(err.Error(), shm) {
 		t.Errorf("the link did not run in %s: %v", shm, err)
 	}
@@ -478,7 +330,7 @@ func TestTempOnTmpfs(t *testing.T) {
 		t.Errorf("left on tmpfs: %v", es)
 	}
 	left := privateTemp(t)
-	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.BFD}, inputs); err == nil || strings.Contains(err.Error(), shm) {
+	if _, err := Link(context.Background(), Options{Arch: a, Linker: arches.LinkerBFD}, inputs); err == nil || strings.Contains(err.Error(), shm) {
 		t.Errorf("with TMPDIR set the link ran on tmpfs: %v", err)
 	}
 	if l := left(); len(l) != 0 {

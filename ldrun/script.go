@@ -5,10 +5,13 @@ import (
 	"embed"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/synth"
 )
 
 // Names of the built-in scripts. Any other script name is a file path.
@@ -31,7 +34,46 @@ const (
 )
 
 // ScriptNames lists the built-in scripts.
-var ScriptNames = []string{ScriptKernel, ScriptKernelFixed, ScriptKernelSorted, ScriptKernelOwnSection, ScriptNone}
+func ScriptNames() []string {
+	return []string{ScriptKernel, ScriptKernelFixed, ScriptKernelSorted, ScriptKernelOwnSection, ScriptNone}
+}
+
+// IsBuiltinScript reports whether name is one of the built-in scripts.
+func IsBuiltinScript(name string) bool { return slices.Contains(ScriptNames(), name) }
+
+// ScriptOf is the script a scenario asks for: a built-in name as it is, a
+// path made relative to the scenario file's folder; ScriptKernel when it
+// names none.
+func ScriptOf(s *synth.Scenario) string {
+	switch {
+	case s.Script == "":
+		return ScriptKernel
+	case IsBuiltinScript(s.Script) || filepath.IsAbs(s.Script) || s.File == "":
+		return s.Script
+	}
+	return filepath.Join(filepath.Dir(s.File), s.Script)
+}
+
+// CheckScript makes sure name is a built-in script or a readable regular
+// file. An unknown name's error lists the built-in scripts, and suggests
+// the closest one.
+func CheckScript(name string) error {
+	if IsBuiltinScript(name) {
+		return nil
+	}
+	info, err := os.Stat(name)
+	switch {
+	case err == nil && info.Mode().IsRegular():
+		return nil
+	case err == nil:
+		return fmt.Errorf("script %q is not a regular file", name)
+	}
+	msg := fmt.Sprintf("script %q is neither a built-in script nor a file", name)
+	if s := arches.Suggest(name, ScriptNames()); s != "" && !strings.ContainsAny(name, "/.") {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return fmt.Errorf("%s; built-in scripts: %s", msg, strings.Join(ScriptNames(), ", "))
+}
 
 //go:embed scripts/*.tmpl
 var scriptFS embed.FS
@@ -65,9 +107,12 @@ func Script(name string, a *arches.Arch, pageSize uint64) (string, error) {
 	case ScriptNone:
 		return "", fmt.Errorf("script %q has no text: the linker uses its default layout", name)
 	}
+	if err := CheckScript(name); err != nil {
+		return "", err
+	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return "", fmt.Errorf("script %q is neither %s nor a readable file: %v", name, strings.Join(ScriptNames, ", "), err)
+		return "", fmt.Errorf("script %q: %v", name, err)
 	}
 	return string(b), nil
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -12,8 +10,10 @@ import (
 )
 
 func init() {
-	register(command{name: "arches", usage: "arches [--json]",
-		summary: "list the targets, their ELF encoding, kernel page sizes and the linkers installed for each", run: cmdArches})
+	register(&command{name: "arches",
+		summary: "list the targets, their ELF encoding, kernel page sizes and the linkers installed for each",
+		flags:   func(fs *flagSet) { fs.Bool("json", false, "print a JSON array") },
+		run:     cmdArches})
 }
 
 // archRow is one target as `arches --json` prints it.
@@ -34,24 +34,18 @@ type archRow struct {
 	Code      bool            `json:"code"`
 }
 
-func cmdArches(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("arches", stderr)
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	pos, err := parseArgs(fs, args)
-	if err == nil && len(pos) > 0 {
-		err = usagef("arches takes no arguments")
-	}
-	if err != nil {
-		return fail(stderr, usagef("%v", err))
+func cmdArches(c *call) int {
+	if len(c.args) > 0 {
+		return fail(c.stderr, usagef("arches takes no arguments"))
 	}
 	var rows []archRow
 	for _, a := range arches.All() {
 		rows = append(rows, archRowOf(a))
 	}
-	if *asJSON {
-		return writeJSON(stdout, stderr, rows)
+	if c.bool("json") {
+		return writeJSON(c, rows)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tCLASS\tENDIAN\tMACHINE\tRELOCS\tPAGE SIZES\tLINKERS INSTALLED (OF SUPPORTED)")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s (%s)\n", r.Name, r.Class, r.Endian, r.Machine, r.Relocs,
@@ -97,12 +91,3 @@ func pageSizes(ps []uint64) string {
 	return strings.Join(out, " ")
 }
 
-// writeJSON prints v indented, with a final newline.
-func writeJSON(stdout, stderr io.Writer, v any) int {
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fail(stderr, err)
-	}
-	return exitOK
-}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -11,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
-	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
 
 // writeScenario puts a scenario file in a fresh folder.
@@ -125,19 +126,19 @@ func TestAsmReproducerLinksLikeElfsynth(t *testing.T) {
 		require.NoError(t, err, "%s", out)
 		image, err := os.ReadFile(filepath.Join(dir, "image"))
 		require.NoError(t, err)
-		byHand, err := ldrun.Read(image, nil)
+		byHand, err := layout.Read(bytes.NewReader(image), layout.Sources{})
 		require.NoError(t, err)
 
 		rc, stdout, stderr := runCmd(run, "link", "--arch", arch, "--json", scenario)
 		require.Equal(t, exitOK, rc, stderr)
-		var lay ldrun.Layout
+		var lay layout.Layout
 		require.NoError(t, json.Unmarshal([]byte(stdout), &lay))
 		require.Equal(t, symbolAddrs(&lay), symbolAddrs(byHand), arch)
 	}
 }
 
-func symbolAddrs(l *ldrun.Layout) map[string]ldrun.Addr {
-	m := map[string]ldrun.Addr{}
+func symbolAddrs(l *layout.Layout) map[string]layout.Addr {
+	m := map[string]layout.Addr{}
 	for _, s := range l.Symbols {
 		m[s.Name] = s.Addr
 	}

@@ -8,25 +8,90 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
-// newFlags makes a flag set that reports errors instead of exiting.
-func newFlags(c string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("elfsynth "+c, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// flagSet is a command's flags. It wraps flag.FlagSet so that the
+// package's own messages and usage dumps never reach the user: a bad flag
+// is one message, and --help prints the command's help on stdout.
+type flagSet struct {
+	*flag.FlagSet
+}
+
+// call is one run of a command: its parsed flags, its positional
+// arguments, and where it prints.
+type call struct {
+	cmd            *command
+	fs             *flagSet
+	args           []string
+	stdout, stderr io.Writer
+}
+
+// str is the value of a string flag.
+func (c *call) str(name string) string { return c.fs.Lookup(name).Value.String() }
+
+// bool is the value of a boolean flag.
+func (c *call) bool(name string) bool { return c.fs.Lookup(name).Value.(flag.Getter).Get().(bool) }
+
+// duration is the value of a duration flag.
+func (c *call) duration(name string) time.Duration {
+	return c.fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration)
+}
+
+// list is the values of a repeatable flag.
+func (c *call) list(name string) []string { return *c.fs.Lookup(name).Value.(*stringList) }
+
+func (c *command) newFlags() *flagSet {
+	fs := &flagSet{flag.NewFlagSet("elfsynth "+c.name, flag.ContinueOnError)}
+	fs.SetOutput(io.Discard)
+	if c.flags != nil {
+		c.flags(fs)
+	}
 	return fs
 }
 
+// invoke parses args and runs the command.
+func (c *command) invoke(args []string, stdout, stderr io.Writer) int {
+	fs := c.newFlags()
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.help(stdout)
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, usagef("%s: %v (see elfsynth help %s)", c.name, err, c.name))
+	}
+	return c.run(&call{cmd: c, fs: fs, args: pos, stdout: stdout, stderr: stderr})
+}
+
+// help prints the command's synopsis, summary and flags.
+func (c *command) help(w io.Writer) {
+	fmt.Fprintf(w, "usage: elfsynth %s [flags] %s\n\n%s\n", c.name, c.args, c.summary)
+	fs := c.newFlags()
+	var any bool
+	fs.VisitAll(func(*flag.Flag) { any = true })
+	if any {
+		fmt.Fprintln(w, "\nflags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
 // parseArgs parses flags that may come before or after the positional
-// arguments, and returns the positional ones.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+// arguments, and returns the positional ones. Everything after "--" is
+// positional.
+func parseArgs(fs *flagSet, args []string) ([]string, error) {
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, err
+		}
+		consumed := len(args) - fs.NArg()
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(rest, fs.Args()...), nil
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -48,8 +113,7 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 func exitCode(err error) int {
 	var ue *usageError
 	var se *synth.Error
-	var pe *fs.PathError // a scenario that cannot be read, an -o that cannot be written
-	if errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &pe) || errors.Is(err, flag.ErrHelp) {
+	if errors.As(err, &ue) || errors.As(err, &se) {
 		return exitUsage
 	}
 	return exitFail
@@ -57,9 +121,7 @@ func exitCode(err error) int {
 
 // fail prints err and returns its exit status.
 func fail(stderr io.Writer, err error) int {
-	if !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stderr, "elfsynth: %v\n", err)
-	}
+	fmt.Fprintf(stderr, "elfsynth: %v\n", err)
 	return exitCode(err)
 }
 
@@ -75,21 +137,41 @@ func lookupArch(name string) (*arches.Arch, error) {
 	return a, nil
 }
 
-// parsePageSize reads a --page-size value: a number (decimal or 0x hex) with
-// an optional K or M suffix. Zero means "the default".
+// parseLinker resolves one --linker name.
+func parseLinker(name string) (arches.Linker, error) {
+	l, err := arches.ParseLinker(name)
+	if err != nil {
+		var kinds []string
+		for _, k := range arches.LinkerKinds() {
+			kinds = append(kinds, string(k))
+		}
+		msg := err.Error()
+		if s := arches.Suggest(name, kinds); s != "" && !strings.Contains(name, "-") {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return "", usagef("--linker: %s", msg)
+	}
+	return l, nil
+}
+
+// maxPageSize bounds --page-size: 1 GiB.
+const maxPageSize = 1 << 30
+
+// parsePageSize reads a --page-size value: a number (decimal or 0x hex)
+// with an optional K or M suffix. Zero means "the default".
 func parsePageSize(s string) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	mult := uint64(1)
+	digits, mult := s, uint64(1)
 	switch {
 	case strings.HasSuffix(strings.ToUpper(s), "K"):
-		mult, s = 1<<10, s[:len(s)-1]
+		digits, mult = s[:len(s)-1], 1<<10
 	case strings.HasSuffix(strings.ToUpper(s), "M"):
-		mult, s = 1<<20, s[:len(s)-1]
+		digits, mult = s[:len(s)-1], 1<<20
 	}
-	n, err := strconv.ParseUint(s, 0, 64)
-	if err != nil || n == 0 || n*mult > 1<<30 || (n*mult)&(n*mult-1) != 0 {
+	n, err := strconv.ParseUint(digits, 0, 64)
+	if err != nil || n == 0 || n > maxPageSize/mult || (n*mult)&(n*mult-1) != 0 {
 		return 0, usagef("--page-size %q: want a power of two up to 1G, like 4096, 16K or 0x10000", s)
 	}
 	return n * mult, nil
@@ -103,6 +185,17 @@ func onePositional(args []string, what string) (string, error) {
 	return args[0], nil
 }
 
+// readScenario reads a scenario file; a file that cannot be read is bad
+// input, named with the reason.
+func readScenario(path string) (*synth.Scenario, error) {
+	s, err := synth.ParseFile(path)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return nil, usagef("%v", err)
+	}
+	return s, err
+}
+
 // loadPlan reads a scenario file and resolves it for a target.
 func loadPlan(path, archName, pageSize string) (*synth.Scenario, *synth.Plan, error) {
 	a, err := lookupArch(archName)
@@ -113,7 +206,10 @@ func loadPlan(path, archName, pageSize string) (*synth.Scenario, *synth.Plan, er
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := synth.ParseFile(path)
+	if ps != 0 && !a.HasPageSize(ps) {
+		return nil, nil, usagef("--page-size %s: %s kernels use %s", pageSize, a.Name, pageSizes(a.PageSizes))
+	}
+	s, err := readScenario(path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,49 +1,35 @@
 package main
 
 import (
-	"io"
 	"os"
 
-	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
 
 func init() {
-	register(command{name: "inspect", usage: "inspect [--json] IMAGE",
+	register(&command{name: "inspect", args: "IMAGE",
 		summary: "read a linked image (any ELF executable, e.g. a vmlinux) and report its layout, holes and permissions",
-		run:     cmdInspect})
+		flags: func(fs *flagSet) {
+			fs.Bool("json", false, "print the layout as JSON")
+		},
+		run: cmdInspect})
 }
 
 // cmdInspect reports the layout of an image elfsynth did not link; hole
 // causes are inferred from alignment alone.
-func cmdInspect(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("inspect", stderr)
-	asJSON := fs.Bool("json", false, "print the layout as JSON")
-	pos, err := parseArgs(fs, args)
+func cmdInspect(c *call) int {
+	path, err := onePositional(c.args, "IMAGE")
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	path, err := onePositional(pos, "IMAGE")
+	f, err := os.Open(path)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, usagef("%v", err))
 	}
-	image, err := os.ReadFile(path)
+	defer f.Close()
+	lay, err := layout.Read(f, layout.Sources{})
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, usagef("%s: %v", path, err))
 	}
-	lay, err := ldrun.Read(image, nil)
-	if err != nil {
-		return fail(stderr, usagef("%s: %v", path, err))
-	}
-	return printLayout(stdout, stderr, lay, *asJSON)
-}
-
-// printLayout writes lay as text or JSON.
-func printLayout(stdout, stderr io.Writer, lay *ldrun.Layout, asJSON bool) int {
-	if asJSON {
-		return writeJSON(stdout, stderr, lay)
-	}
-	if err := lay.WriteText(stdout); err != nil {
-		return fail(stderr, err)
-	}
-	return exitOK
+	return printLayout(c, lay, c.bool("json"))
 }

@@ -1,26 +1,40 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/atomicfile"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
+	"github.com/elfsynth/elfsynth/ldrun/report"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
 func init() {
-	register(command{name: "link",
-		usage:   "link --arch A --linker bfd|gold|lld|mold|all [--page-size N] [--script NAME|FILE] [--json] [-o IMAGE] [--timeout D] SCENARIO",
+	register(&command{name: "link", args: "SCENARIO",
 		summary: "synthesize a scenario's objects, link them with a real linker and report the layout; --linker all compares linkers",
-		run:     cmdLink})
+		flags: func(fs *flagSet) {
+			fs.String("arch", "", "target `name` (see elfsynth arches)")
+			fs.String("linker", "bfd", "`linker`: bfd, gold, lld (lld-19 unless ELFSYNTH_LLD says otherwise), lld-NN, mold, or all")
+			fs.String("page-size", "", "page `size`; default: the scenario's, else the target's default")
+			fs.String("script", "", "linker script: "+strings.Join(ldrun.ScriptNames(), ", ")+" or a `file`; default: the scenario's, else kernel")
+			fs.Var(&stringList{}, "ld-flag", "extra linker `flag`, after the target's own (repeatable)")
+			fs.Bool("json", false, "print the layout as JSON")
+			fs.String("o", "", "write the linked `image` here (with --linker all: IMAGE.LINKER)")
+			fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
+		},
+		run: cmdLink})
 }
+
+// stringList is a flag that may be given many times.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // linkFlags are the parsed arguments of elfsynth link.
 type linkFlags struct {
@@ -29,6 +43,7 @@ type linkFlags struct {
 	all      bool
 	pageSize uint64
 	script   string
+	flags    []string
 	asJSON   bool
 	out      string
 	scenario string
@@ -36,114 +51,114 @@ type linkFlags struct {
 }
 
 // cmdLink links a scenario and prints the layout.
-func cmdLink(args []string, stdout, stderr io.Writer) int {
-	lf, err := parseLinkFlags(args, stderr)
+func cmdLink(c *call) int {
+	lf, err := parseLinkFlags(c)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	s, err := synth.ParseFile(lf.scenario)
+	s, err := readScenario(lf.scenario)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
 	plan, err := synth.Build(s, lf.arch, lf.pageSize)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	inputs, fns, err := golden.Inputs(plan)
+	inputs, err := plan.Inputs()
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	script, err := scriptFor(lf.script, s)
-	if err != nil {
-		return fail(stderr, err)
+	script := lf.script
+	if script == "" {
+		script = ldrun.ScriptOf(s)
 	}
-	// An interrupt kills the linker; Link still removes its directory.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Functions: fns, Timeout: lf.timeout}
+	if err := ldrun.CheckScript(script); err != nil {
+		return fail(c.stderr, usagef("--script: %v", err))
+	}
+	ctx := newInterruptible()
+	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Flags: lf.flags, Timeout: lf.timeout}
+	var rc int
 	if !lf.all {
 		opt.Linker = lf.linkers[0]
-		return linkOne(ctx, opt, inputs, lf, stdout, stderr)
+		rc = linkOne(ctx, opt, inputs, lf, c)
+	} else {
+		rc = linkAll(ctx, opt, inputs, lf, c)
 	}
-	return linkAll(ctx, opt, inputs, lf, stdout, stderr)
+	if sig := ctx.status(); sig != 0 {
+		fmt.Fprintln(c.stderr, "elfsynth: interrupted")
+		return sig
+	}
+	return rc
 }
 
-func parseLinkFlags(args []string, stderr io.Writer) (*linkFlags, error) {
-	fs := newFlags("link", stderr)
-	archName := fs.String("arch", "", "target `name` (see elfsynth arches)")
-	linker := fs.String("linker", "bfd", "`linker`: bfd, gold, lld, mold or all")
-	pageSize := fs.String("page-size", "", "page `size`; default: the scenario's, else the target's default")
-	script := fs.String("script", "", "linker script: kernel, kernel-fixed, kernel-sorted, kernel-own-section, none or a `file`; default: the scenario's, else kernel")
-	asJSON := fs.Bool("json", false, "print the layout as JSON")
-	out := fs.String("o", "", "write the linked `image` here (with --linker all: IMAGE.LINKER)")
-	timeout := fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+func parseLinkFlags(c *call) (*linkFlags, error) {
+	get := c.str
+	lf := &linkFlags{script: get("script"), asJSON: c.bool("json"), out: get("o"), flags: c.list("ld-flag"),
+		timeout: c.duration("timeout")}
+	if lf.timeout <= 0 {
+		return nil, usagef("--timeout %v: want a positive duration such as 30s", lf.timeout)
+	}
+	var err error
+	if lf.scenario, err = onePositional(c.args, "SCENARIO"); err != nil {
 		return nil, err
 	}
-	lf := &linkFlags{script: *script, asJSON: *asJSON, out: *out, timeout: *timeout}
-	if *timeout <= 0 {
-		return nil, usagef("--timeout %v: want a positive duration such as 30s", *timeout)
-	}
-	if lf.scenario, err = onePositional(pos, "SCENARIO"); err != nil {
+	if lf.arch, err = lookupArch(get("arch")); err != nil {
 		return nil, err
 	}
-	if lf.arch, err = lookupArch(*archName); err != nil {
-		return nil, err
-	}
-	if lf.pageSize, err = parsePageSize(*pageSize); err != nil {
+	if lf.pageSize, err = parsePageSize(get("page-size")); err != nil {
 		return nil, err
 	}
 	if lf.pageSize != 0 && !lf.arch.HasPageSize(lf.pageSize) {
-		return nil, usagef("--page-size %d: %s kernels use %v", lf.pageSize, lf.arch.Name, lf.arch.PageSizes)
+		return nil, usagef("--page-size %s: %s kernels use %s", get("page-size"), lf.arch.Name, pageSizes(lf.arch.PageSizes))
 	}
-	if *linker == "all" {
-		lf.all, lf.linkers = true, lf.arch.Linkers
+	if get("linker") == "all" {
+		lf.all, lf.linkers = true, ldrun.Available(lf.arch)
 		return lf, nil
 	}
-	l, ok := arches.ParseLinker(*linker)
-	if !ok {
-		return nil, usagef("--linker %q: want bfd, gold, lld, mold or all", *linker)
+	l, err := parseLinker(get("linker"))
+	if err != nil {
+		return nil, err
 	}
 	if !lf.arch.Supports(l) {
-		return nil, usagef("--linker %s does not link for %s", l, lf.arch.Name)
+		return nil, usagef("--linker %s does not link for %s (it links with %s)", l, lf.arch.Name, linkerNames(lf.arch.Linkers))
 	}
 	lf.linkers = []arches.Linker{l}
 	return lf, nil
 }
 
-// scriptFor picks the script: the flag, else the scenario's (a path there
-// is relative to the scenario file), else kernel. A script file that
-// cannot be read is bad input.
-func scriptFor(flagScript string, s *synth.Scenario) (string, error) {
-	name := flagScript
-	if name == "" {
-		name = golden.ScriptOf(s.File, s)
-	}
-	if !golden.IsBuiltinScript(name) {
-		if _, err := os.Stat(name); err != nil {
-			return "", err
-		}
-	}
-	return name, nil
-}
-
-func linkOne(ctx context.Context, opt ldrun.Options, inputs []ldrun.Input, lf *linkFlags, stdout, stderr io.Writer) int {
+func linkOne(ctx *interruptible, opt ldrun.Options, inputs *synth.Inputs, lf *linkFlags, c *call) int {
 	res, err := ldrun.Link(ctx, opt, inputs)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	if lf.out != "" {
-		if err := atomicfile.Write(lf.out, res.Image, 0o755); err != nil {
-			return fail(stderr, err)
+	if lf.out == "-" {
+		// The image takes standard output; the report goes to stderr.
+		if _, err := c.stdout.Write(res.Image); err != nil {
+			return fail(c.stderr, err)
+		}
+		c.stdout = c.stderr
+	} else if lf.out != "" {
+		if err := writeOutput(lf.out, res.Image); err != nil {
+			return fail(c.stderr, err)
 		}
 	}
-	return printLayout(stdout, stderr, res.Layout, lf.asJSON)
+	return printLayout(c, res.Layout, lf.asJSON)
+}
+
+// writeOutput writes an image where -o says; a path that cannot be
+// written as asked is bad input, any other failure the environment's.
+func writeOutput(path string, data []byte) error {
+	err := atomicfile.Output(path, data, 0o755)
+	var bad *atomicfile.BadPathError
+	if errors.As(err, &bad) {
+		return usagef("-o %v", err)
+	}
+	return err
 }
 
 // allResult is what --linker all --json prints.
 type allResult struct {
-	Layouts []*ldrun.Layout `json:"layouts"`
+	Layouts []*layout.Layout `json:"layouts"`
 	// Skipped names linkers not run, with why.
 	Skipped []string `json:"skipped"`
 	// Differences compare each layout with the first one.
@@ -152,50 +167,65 @@ type allResult struct {
 
 // linkAll links with every installed linker of the target (mold only
 // without a script) and lists how the layouts differ from the first.
-func linkAll(ctx context.Context, opt ldrun.Options, inputs []ldrun.Input, lf *linkFlags, stdout, stderr io.Writer) int {
-	r := allResult{Layouts: []*ldrun.Layout{}, Skipped: []string{}, Differences: []string{}}
+func linkAll(ctx *interruptible, opt ldrun.Options, inputs *synth.Inputs, lf *linkFlags, c *call) int {
+	r := allResult{Layouts: []*layout.Layout{}, Skipped: []string{}, Differences: []string{}}
 	for _, l := range lf.linkers {
-		if l == arches.Mold && opt.Script != ldrun.ScriptNone {
+		if l.Kind() == arches.LinkerMold && opt.Script != ldrun.ScriptNone {
 			r.Skipped = append(r.Skipped, "mold: takes no linker script")
-			continue
-		}
-		if _, err := ldrun.Find(lf.arch, l); err != nil {
-			r.Skipped = append(r.Skipped, err.Error())
 			continue
 		}
 		opt.Linker = l
 		res, err := ldrun.Link(ctx, opt, inputs)
 		if err != nil {
-			return fail(stderr, err)
+			return fail(c.stderr, err)
 		}
 		if lf.out != "" {
-			if err := atomicfile.Write(lf.out+"."+l.String(), res.Image, 0o755); err != nil {
-				return fail(stderr, err)
+			if err := writeOutput(lf.out+"."+l.String(), res.Image); err != nil {
+				return fail(c.stderr, err)
 			}
 		}
 		r.Layouts = append(r.Layouts, res.Layout)
 	}
 	if len(r.Layouts) == 0 {
-		return fail(stderr, fmt.Errorf("no linker for %s is installed: %v", lf.arch.Name, r.Skipped))
+		return fail(c.stderr, fmt.Errorf("no linker for %s is installed: %v", lf.arch.Name, r.Skipped))
 	}
 	for _, lay := range r.Layouts[1:] {
-		r.Differences = append(r.Differences, ldrun.Diff(r.Layouts[0], lay)...)
+		r.Differences = append(r.Differences, layout.Diff(r.Layouts[0], lay)...)
 	}
 	if lf.asJSON {
-		return writeJSON(stdout, stderr, r)
+		return writeJSON(c, r)
 	}
 	for _, lay := range r.Layouts {
-		if err := lay.WriteText(stdout); err != nil {
-			return fail(stderr, err)
+		if err := report.Layout(c.stdout, lay); err != nil {
+			return fail(c.stderr, err)
 		}
-		fmt.Fprintln(stdout)
+		fmt.Fprintln(c.stdout)
 	}
-	fmt.Fprintln(stdout, "differences:")
+	fmt.Fprintln(c.stdout, "differences:")
 	for _, d := range r.Differences {
-		fmt.Fprintf(stdout, "  %s\n", d)
+		fmt.Fprintf(c.stdout, "  %s\n", d)
 	}
 	for _, s := range r.Skipped {
-		fmt.Fprintf(stdout, "skipped: %s\n", s)
+		fmt.Fprintf(c.stdout, "skipped: %s\n", s)
+	}
+	return exitOK
+}
+
+// printLayout writes lay as text or JSON.
+func printLayout(c *call, lay *layout.Layout, asJSON bool) int {
+	if asJSON {
+		return writeJSON(c, lay)
+	}
+	if err := report.Layout(c.stdout, lay); err != nil {
+		return fail(c.stderr, err)
+	}
+	return exitOK
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(c *call, v any) int {
+	if err := report.JSON(c.stdout, v); err != nil {
+		return fail(c.stderr, err)
 	}
 	return exitOK
 }

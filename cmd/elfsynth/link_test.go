@@ -32,7 +32,7 @@ func runCmd(f func([]string, io.Writer, io.Writer) int, args ...string) (int, st
 
 func needBFD(t *testing.T) {
 	a, _ := arches.Lookup("x86_64")
-	if _, err := ldrun.Find(a, arches.BFD); err != nil {
+	if _, err := ldrun.Find(a, arches.LinkerBFD); err != nil {
 		toolcheck.Missing(t, "%v", err)
 	}
 }
@@ -45,7 +45,7 @@ func TestCmdLinkAndInspect(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := filepath.Join(dir, "vmlinux")
-	rc, out, errs := runCmd(cmdLink, "--arch", "x86_64", "--json", "-o", img, scen)
+	rc, out, errs := runCmd(run, "link", "--arch", "x86_64", "--json", "-o", img, scen)
 	if rc != 0 {
 		t.Fatalf("link: rc %d: %s", rc, errs)
 	}
@@ -65,32 +65,32 @@ func TestCmdLinkAndInspect(t *testing.T) {
 	if len(es) != 2 {
 		t.Errorf("-o left %d files in its directory", len(es))
 	}
-	rc, out, errs = runCmd(cmdInspect, img)
+	rc, out, errs = runCmd(run, "inspect", img)
 	if rc != 0 || !strings.Contains(out, "empty_zero_page aligned to 4096") {
 		t.Errorf("inspect: rc %d %s\n%s", rc, errs, out)
 	}
-	if rc, _, _ = runCmd(cmdInspect, scen); rc != exitUsage {
+	if rc, _, _ = runCmd(run, "inspect", scen); rc != exitUsage {
 		t.Errorf("inspect of YAML: rc %d", rc)
 	}
-	if rc, _, _ = runCmd(cmdLink, "--arch", "x86_64", "--script", filepath.Join(dir, "nope.lds"), scen); rc != exitUsage {
+	if rc, _, _ = runCmd(run, "link", "--arch", "x86_64", "--script", filepath.Join(dir, "nope.lds"), scen); rc != exitUsage {
 		t.Errorf("missing script: rc %d", rc)
 	}
 	bogus := filepath.Join(dir, "bogus.lds")
 	if err := os.WriteFile(bogus, []byte("SECTIONS {"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if rc, _, errs = runCmd(cmdLink, "--arch", "x86_64", "--script", bogus, scen); rc != exitFail || !strings.Contains(errs, "ld.bfd") {
+	if rc, _, errs = runCmd(run, "link", "--arch", "x86_64", "--script", bogus, scen); rc != exitFail || !strings.Contains(errs, "ld.bfd") {
 		t.Errorf("bogus script: rc %d: %s", rc, errs)
 	}
 }
 
 func TestCmdScript(t *testing.T) {
-	rc, out, _ := runCmd(cmdScript, "kernel-fixed", "--arch", "arm64", "--page-size", "16K")
+	rc, out, _ := runCmd(run, "script", "kernel-fixed", "--arch", "arm64", "--page-size", "16K")
 	if rc != 0 || !strings.Contains(out, "*(.rodata..page_aligned)") || !strings.Contains(out, "ALIGN(16384)") {
 		t.Errorf("rc %d\n%s", rc, out)
 	}
 	for _, args := range [][]string{{"none", "--arch", "x86_64"}, {"kernel"}, {"kernel", "--arch", "vax"}, {"kernel", "--arch", "x86_64", "--page-size", "3"}} {
-		if rc, _, _ := runCmd(cmdScript, args...); rc != exitUsage {
+		if rc, _, _ := runCmd(run, append([]string{"script"}, args...)...); rc != exitUsage {
 			t.Errorf("script %q: rc %d", args, rc)
 		}
 	}

@@ -11,27 +11,33 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
+
+	"github.com/elfsynth/elfsynth/arches"
 )
 
 // Exit statuses shared by every command.
 const (
 	exitOK    = 0
-	exitFail  = 1 // a tool failed, or a check found a difference
+	exitFail  = 1 // a tool or the environment failed, or a check found a difference
 	exitUsage = 2 // bad input: usage, flags, scenario files
 )
 
 // command is one subcommand.
 type command struct {
-	name    string
-	usage   string // the synopsis after "elfsynth "
+	name string
+	// args is the synopsis after the flags: the positional arguments.
+	args    string
 	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
+	// flags declares the command's flags on fs; it may be nil.
+	flags func(fs *flagSet)
+	run   func(c *call) int
 }
 
-var commands = map[string]command{}
+var commands = map[string]*command{}
 
 // register adds a subcommand; each command's file calls it from init.
-func register(c command) { commands[c.name] = c }
+func register(c *command) { commands[c.name] = c }
 
 func main() {
 	// Reports are written a table cell at a time: buffer them into a few
@@ -45,33 +51,60 @@ func main() {
 	os.Exit(rc)
 }
 
+// run runs the command args name, with what it prints going to stdout and
+// stderr, and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stdout)
-		if len(args) == 0 {
-			return exitUsage
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch name := args[0]; name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			c, ok := commands[args[1]]
+			if !ok {
+				return unknownCommand(args[1], stderr)
+			}
+			c.help(stdout)
+			return exitOK
 		}
+		usage(stdout)
 		return exitOK
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "elfsynth: unknown command %q\n", args[0])
-		usage(stderr)
-		return exitUsage
+		return unknownCommand(args[0], stderr)
 	}
-	return c.run(args[1:], stdout, stderr)
+	return c.invoke(args[1:], stdout, stderr)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: elfsynth COMMAND [flags]")
-	fmt.Fprintln(w)
+func unknownCommand(name string, stderr io.Writer) int {
+	msg := fmt.Sprintf("elfsynth: unknown command %q", name)
+	if s := arches.Suggest(name, commandNames()); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	fmt.Fprintf(stderr, "%s (commands: %s; run elfsynth help)\n", msg, strings.Join(commandNames(), ", "))
+	return exitUsage
+}
+
+func commandNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
+	return names
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: elfsynth COMMAND [flags] [arguments]")
+	fmt.Fprintln(w, "       elfsynth help COMMAND")
+	fmt.Fprintln(w)
+	for _, n := range commandNames() {
 		c := commands[n]
-		fmt.Fprintf(w, "  elfsynth %s\n      %s\n", c.usage, c.summary)
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Exit status: 0 success, 1 a tool or the environment failed, 2 bad input or usage,")
+	fmt.Fprintln(w, "130 interrupted (SIGINT), 143 terminated (SIGTERM).")
 }

@@ -1,87 +1,85 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/atomicfile"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
 func init() {
-	register(command{name: "objects", usage: "objects --arch A [--page-size N] -o DIR SCENARIO",
-		summary: "write one ELF relocatable object per unit: DIR/<unit name>", run: cmdObjects})
-	register(command{name: "asm", usage: "asm --arch A [--page-size N] [--linker L] [--script NAME|FILE] -o DIR SCENARIO",
-		summary: "write each unit as GNU as source, DIR/<unit>.s, with link.lds and repro.sh: a reproducer for bug reports", run: cmdAsm})
+	register(&command{name: "objects", args: "SCENARIO",
+		summary: "write one ELF relocatable object per unit: DIR/<unit name>",
+		flags:   unitFlagSet(nil),
+		run:     cmdObjects})
+	register(&command{name: "asm", args: "SCENARIO",
+		summary: "write each unit as GNU as source, DIR/<unit>.s, with link.lds and repro.sh: a reproducer for bug reports",
+		flags: unitFlagSet(func(fs *flagSet) {
+			fs.String("linker", "bfd", "`linker` repro.sh links with: bfd, gold, lld, lld-NN or mold")
+			fs.String("script", "", "linker script for repro.sh: a built-in name or a `file`; default: the scenario's, else kernel")
+		}),
+		run: cmdAsm})
 }
 
-// outputFile is one file a command writes.
-type outputFile struct {
-	name string
-	data []byte
-	perm os.FileMode
-}
-
-func cmdObjects(args []string, stdout, stderr io.Writer) int {
-	u, err := parseUnitFlags("objects", args, stderr, nil)
+func cmdObjects(c *call) int {
+	u, err := parseUnitFlags(c)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
 	objs, err := u.plan.Objects()
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	var out []outputFile
+	var out []atomicfile.File
 	for _, o := range objs {
-		out = append(out, outputFile{o.Name, o.Data, 0o644})
+		out = append(out, atomicfile.File{Name: o.Name, Data: o.Data, Perm: 0o644})
 	}
-	return writeFiles(stderr, u.dir, out)
+	return writeFiles(c, u.dir, out)
 }
 
 // cmdAsm writes each unit as GNU as source, and beside them the linker
 // script and a repro.sh that assembles and links them as elfsynth does:
 // what a bug report needs.
-func cmdAsm(args []string, stdout, stderr io.Writer) int {
-	var linkerName, script *string
-	u, err := parseUnitFlags("asm", args, stderr, func(fs *flag.FlagSet) {
-		linkerName = fs.String("linker", "bfd", "`linker` repro.sh links with: bfd, gold, lld or mold")
-		script = fs.String("script", "", "linker script for repro.sh: a built-in name or a `file`; default: the scenario's, else kernel")
-	})
+func cmdAsm(c *call) int {
+	u, err := parseUnitFlags(c)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	var out []outputFile
+	var out []atomicfile.File
 	for _, f := range u.plan.Asm() {
-		out = append(out, outputFile{f.Name, f.Text, 0o644})
+		out = append(out, atomicfile.File{Name: f.Name, Data: f.Text, Perm: 0o644})
 	}
-	repro, err := reproFiles(u, *linkerName, *script)
+	repro, err := reproFiles(u, c.str("linker"), c.str("script"))
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	return writeFiles(stderr, u.dir, append(out, repro...))
+	return writeFiles(c, u.dir, append(out, repro...))
 }
 
 // reproFiles are link.lds (unless the link takes no script) and repro.sh.
-func reproFiles(u *unitFlags, linkerName, scriptFlag string) ([]outputFile, error) {
-	l, ok := arches.ParseLinker(linkerName)
-	if !ok || !u.plan.Arch.Supports(l) {
-		return nil, usagef("--linker %q: %s links with %s", linkerName, u.plan.Arch.Name, linkerNames(u.plan.Arch.Linkers))
-	}
-	script, err := scriptFor(scriptFlag, u.scenario)
+func reproFiles(u *unitFlags, linkerName, scriptFlag string) ([]atomicfile.File, error) {
+	l, err := parseLinker(linkerName)
 	if err != nil {
 		return nil, err
 	}
-	if l == arches.Mold && script != ldrun.ScriptNone {
+	if !u.plan.Arch.Supports(l) {
+		return nil, usagef("--linker %s: %s links with %s", l, u.plan.Arch.Name, linkerNames(u.plan.Arch.Linkers))
+	}
+	script := scriptFlag
+	if script == "" {
+		script = ldrun.ScriptOf(u.scenario)
+	}
+	if err := ldrun.CheckScript(script); err != nil {
+		return nil, usagef("--script: %v", err)
+	}
+	if l.Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
 		return nil, usagef("mold takes no linker script; use --script none")
 	}
-	in, _, err := golden.Inputs(u.plan)
+	in, err := u.plan.Inputs()
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +87,11 @@ func reproFiles(u *unitFlags, linkerName, scriptFlag string) ([]outputFile, erro
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	var out []outputFile
+	var out []atomicfile.File
 	if r.Script != "" {
-		out = append(out, outputFile{"link.lds", []byte(r.Script), 0o644})
+		out = append(out, atomicfile.File{Name: "link.lds", Data: []byte(r.Script), Perm: 0o644})
 	}
-	return append(out, outputFile{"repro.sh", reproScript(u.plan, l, script, r.Command), 0o755}), nil
+	return append(out, atomicfile.File{Name: "repro.sh", Data: reproScript(u.plan, l, script, r.Command), Perm: 0o755}), nil
 }
 
 func reproScript(p *synth.Plan, l arches.Linker, script, link string) []byte {
@@ -116,41 +114,42 @@ type unitFlags struct {
 	plan     *synth.Plan
 }
 
-// parseUnitFlags parses --arch, --page-size, -o and the scenario, plus
-// whatever extra adds, and builds the plan.
-func parseUnitFlags(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*unitFlags, error) {
-	fs := newFlags(name, stderr)
-	arch := fs.String("arch", "", "target `name` (see elfsynth arches)")
-	pageSize := fs.String("page-size", "", "page `size` that 'page' stands for (default: the scenario's, else the target's)")
-	dir := fs.String("o", "", "output `folder`")
-	if extra != nil {
-		extra(fs)
+// unitFlagSet declares --arch, --page-size and -o, plus whatever extra adds.
+func unitFlagSet(extra func(*flagSet)) func(*flagSet) {
+	return func(fs *flagSet) {
+		fs.String("arch", "", "target `name` (see elfsynth arches)")
+		fs.String("page-size", "", "page `size` that 'page' stands for (default: the scenario's, else the target's)")
+		fs.String("o", "", "output `folder`; its files appear all at once, or not at all")
+		if extra != nil {
+			extra(fs)
+		}
 	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	path, err := onePositional(pos, "scenario file")
-	if err == nil && *dir == "" {
+}
+
+// parseUnitFlags reads the scenario and builds the plan.
+func parseUnitFlags(c *call) (*unitFlags, error) {
+	path, err := onePositional(c.args, "scenario file")
+	if err == nil && c.str("o") == "" {
 		err = usagef("-o DIR is required")
 	}
 	if err != nil {
 		return nil, err
 	}
-	u := &unitFlags{dir: *dir}
-	u.scenario, u.plan, err = loadPlan(path, *arch, *pageSize)
+	u := &unitFlags{dir: c.str("o")}
+	u.scenario, u.plan, err = loadPlan(path, c.str("arch"), c.str("page-size"))
 	return u, err
 }
 
-// writeFiles writes every file, once all are made: bad input writes nothing.
-func writeFiles(stderr io.Writer, dir string, files []outputFile) int {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(stderr, err)
+// writeFiles writes every file, once all are made, all or nothing: bad
+// input writes nothing.
+func writeFiles(c *call, dir string, files []atomicfile.File) int {
+	err := atomicfile.WriteDir(dir, files)
+	var bad *atomicfile.BadPathError
+	if errors.As(err, &bad) {
+		err = usagef("-o %v", err)
 	}
-	for _, f := range files {
-		if err := atomicfile.Write(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
-			return fail(stderr, err)
-		}
+	if err != nil {
+		return fail(c.stderr, err)
 	}
 	return exitOK
 }

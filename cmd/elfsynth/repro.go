@@ -1,62 +1,56 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/report"
 )
 
 func init() {
-	register(command{name: "repro", usage: "repro zero-page [--arch A|all] [--linker L|all] [--page-size N|all] [--json] [--timeout D]",
+	register(&command{name: "repro", args: "zero-page",
 		summary: "reproduce the founding case: empty_zero_page's page-alignment padding before and after the fix, and other placements",
-		run:     cmdRepro})
+		flags: func(fs *flagSet) {
+			fs.String("arch", "all", "target `name`, or all")
+			fs.String("linker", "all", "`linker`: bfd, gold, lld, lld-NN, or all (every installed one; mold takes no scripts)")
+			fs.String("page-size", "all", "page `size`, or all: each target's kernel page sizes")
+			fs.Bool("json", false, "print JSON rows")
+			fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
+		},
+		run: cmdRepro})
 }
 
-func cmdRepro(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repro", stderr)
-	archName := fs.String("arch", "all", "target `name`, or all")
-	linkerName := fs.String("linker", "all", "bfd, gold, lld, or all (mold takes no scripts)")
-	pageSize := fs.String("page-size", "all", "page `size`, or all: each target's kernel page sizes")
-	asJSON := fs.Bool("json", false, "print JSON rows")
-	timeout := fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
-	pos, err := parseArgs(fs, args)
+func cmdRepro(c *call) int {
+	if len(c.args) != 1 || c.args[0] != "zero-page" {
+		return fail(c.stderr, usagef("repro knows one case: zero-page"))
+	}
+	opt, err := reproOptions(c.str("arch"), c.str("linker"), c.str("page-size"))
 	if err != nil {
-		return fail(stderr, usagef("%v", err))
+		return fail(c.stderr, err)
 	}
-	if len(pos) != 1 || pos[0] != "zero-page" {
-		return fail(stderr, usagef("repro knows one case: zero-page"))
+	if opt.Timeout = c.duration("timeout"); opt.Timeout <= 0 {
+		return fail(c.stderr, usagef("--timeout %v: want a positive duration such as 30s", opt.Timeout))
 	}
-	opt, err := reproOptions(*archName, *linkerName, *pageSize)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	if *timeout <= 0 {
-		return fail(stderr, usagef("--timeout %v: want a positive duration such as 30s", *timeout))
-	}
-	opt.Timeout = *timeout
-	opt.Progress = progressTo(stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	rows, err := golden.ZeroPage(ctx, opt)
-	if ctx.Err() != nil {
-		return fail(stderr, fmt.Errorf("interrupted; no table"))
+	opt.Progress = progressTo(c.stderr)
+	ctx := newInterruptible()
+	rows, err := ldrun.ZeroPage(ctx, opt)
+	if sig := ctx.status(); sig != 0 {
+		fmt.Fprintln(c.stderr, "elfsynth: interrupted; no table")
+		return sig
 	}
 	if err != nil {
-		return fail(stderr, err)
+		return fail(c.stderr, err)
 	}
-	if *asJSON {
-		if rc := writeJSON(stdout, stderr, rows); rc != exitOK {
+	if c.bool("json") {
+		if rc := writeJSON(c, rows); rc != exitOK {
 			return rc
 		}
-	} else if err := golden.WriteReproTable(stdout, rows); err != nil {
-		return fail(stderr, err)
+	} else if err := report.ReproTable(c.stdout, rows); err != nil {
+		return fail(c.stderr, err)
 	}
 	for _, r := range rows {
 		if r.Error != "" {
@@ -66,8 +60,8 @@ func cmdRepro(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func reproOptions(archName, linkerName, pageSize string) (golden.ReproOptions, error) {
-	var opt golden.ReproOptions
+func reproOptions(archName, linkerName, pageSize string) (ldrun.ReproOptions, error) {
+	var opt ldrun.ReproOptions
 	if archName == "all" {
 		opt.Arches = arches.All()
 	} else {
@@ -78,9 +72,12 @@ func reproOptions(archName, linkerName, pageSize string) (golden.ReproOptions, e
 		opt.Arches = []*arches.Arch{a}
 	}
 	if linkerName != "all" {
-		l, ok := arches.ParseLinker(linkerName)
-		if !ok || l == arches.Mold {
-			return opt, usagef("--linker %q: want bfd, gold, lld or all (mold takes no linker scripts)", linkerName)
+		l, err := parseLinker(linkerName)
+		if err != nil {
+			return opt, err
+		}
+		if l.Kind() == arches.LinkerMold {
+			return opt, usagef("--linker mold: mold takes no linker scripts; want bfd, gold, lld, lld-NN or all")
 		}
 		opt.Linkers = []arches.Linker{l}
 	}
@@ -90,7 +87,7 @@ func reproOptions(archName, linkerName, pageSize string) (golden.ReproOptions, e
 			return opt, err
 		}
 		if len(opt.Arches) == 1 && !opt.Arches[0].HasPageSize(ps) {
-			return opt, usagef("--page-size %d: %s kernels use %s", ps, opt.Arches[0].Name, pageSizes(opt.Arches[0].PageSizes))
+			return opt, usagef("--page-size %s: %s kernels use %s", pageSize, opt.Arches[0].Name, pageSizes(opt.Arches[0].PageSizes))
 		}
 		opt.PageSizes = []uint64{ps}
 	}

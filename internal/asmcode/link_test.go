@@ -53,8 +53,8 @@ var linkers = []struct {
 	linker arches.Linker
 	tool   func(a *arches.Arch) (string, []string)
 }{
-	{arches.BFD, func(a *arches.Arch) (string, []string) { return a.Tool("ld.bfd"), []string{"-m", a.BfdEmulation} }},
-	{arches.LLD, func(a *arches.Arch) (string, []string) {
+	{arches.LinkerBFD, func(a *arches.Arch) (string, []string) { return a.Tool("ld.bfd"), []string{"-m", a.BfdEmulation} }},
+	{arches.LinkerLLD, func(a *arches.Arch) (string, []string) {
 		if a.LldEmulation == "" {
 			return "ld.lld-19", nil
 		}

@@ -1,6 +1,7 @@
 // Package atomicfile writes files so that a reader, or an interrupted run,
 // never sees half of one: the data goes to a temporary file in the same
-// folder, which is then renamed over the target.
+// folder, which is then renamed over the target. Output and WriteDir add
+// the rules for paths a user names on the command line.
 package atomicfile
 
 import (
@@ -10,7 +11,9 @@ import (
 
 // Write stores data at path with the given permissions, atomically.
 func Write(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	// The temporary name does not grow with the target's, so that a name
+	// near the file system's limit can still be written.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".elfsynth-tmp-*")
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -73,7 +73,7 @@ type Bare struct {
 // NewBare writes inputs and, unless opt says ScriptNone, opt's script into
 // dir, and takes the command line from lay (a layout Link made with opt
 // and inputs).
-func NewBare(dir string, lay *ldrun.Layout, opt ldrun.Options, inputs []ldrun.Input) (*Bare, error) {
+func NewBare(dir string, lay *layout.Layout, opt ldrun.Options, inputs *synth.Inputs) (*Bare, error) {
 	words, err := SplitCommand(lay.Linker.Command)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func NewBare(dir string, lay *ldrun.Layout, opt ldrun.Options, inputs []ldrun.In
 	if len(words) == 0 {
 		return nil, errors.New("layout has no linker command")
 	}
-	for _, in := range inputs {
+	for _, in := range inputs.Objects {
 		if err := os.WriteFile(filepath.Join(dir, in.Name), in.Data, 0o644); err != nil {
 			return nil, err
 		}
@@ -165,46 +165,8 @@ func MaxRSS(ps *os.ProcessState) uint64 {
 	return uint64(ru.Maxrss) * 1024
 }
 
-// MatrixJobs are the links `elfsynth repro zero-page` makes (every target,
-// installed linker that takes scripts, page size and golden.ZeroPageVariants
-// entry), built the same way from the scenario files in dir
-// (golden/testdata/scenarios), so that each can be timed on its own.
-func MatrixJobs(dir string) ([]ldrun.Job, error) {
-	var jobs []ldrun.Job
-	for _, v := range golden.ZeroPageVariants {
-		s, err := synth.ParseFile(filepath.Join(dir, v.Scenario))
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range arches.All() {
-			js, err := variantJobs(s, a, v.Script)
-			if err != nil {
-				return nil, err
-			}
-			jobs = append(jobs, js...)
-		}
-	}
-	return jobs, nil
-}
-
-func variantJobs(s *synth.Scenario, a *arches.Arch, script string) ([]ldrun.Job, error) {
-	var jobs []ldrun.Job
-	for _, l := range ldrun.Available(a) {
-		if l == arches.Mold {
-			continue
-		}
-		for _, ps := range a.PageSizes {
-			plan, err := synth.Build(s, a, ps)
-			if err != nil {
-				return nil, err
-			}
-			in, _, err := golden.Inputs(plan)
-			if err != nil {
-				return nil, err
-			}
-			opt := ldrun.Options{Arch: a, Linker: l, PageSize: ps, Script: script}
-			jobs = append(jobs, ldrun.Job{Options: opt, Inputs: in})
-		}
-	}
-	return jobs, nil
+// MatrixJobs are the links `elfsynth repro zero-page` makes: every
+// target, installed linker that takes scripts, page size and variant.
+func MatrixJobs() ([]ldrun.Job, error) {
+	return ldrun.MatrixJobs(ldrun.ReproOptions{Arches: arches.All()})
 }

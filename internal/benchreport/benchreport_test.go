@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
@@ -29,13 +28,13 @@ func TestSplitCommand(t *testing.T) {
 func TestBareLinksLikeLink(t *testing.T) {
 	a, err := arches.Lookup("x86_64")
 	require.NoError(t, err)
-	for _, l := range []arches.Linker{arches.BFD, arches.LLD} {
+	for _, l := range []arches.Linker{arches.LinkerBFD, arches.LinkerLLD} {
 		if _, err := ldrun.Find(a, l); err != nil {
 			toolcheck.Missing(t, "%v", err)
 		}
 		plan, err := synth.Build(Units(20), a, 0)
 		require.NoError(t, err)
-		in, _, err := golden.Inputs(plan)
+		in, err := plan.Inputs()
 		require.NoError(t, err)
 		opt := ldrun.Options{Arch: a, Linker: l, Script: ldrun.ScriptKernel}
 		res, err := ldrun.Link(context.Background(), opt, in)
@@ -48,27 +47,6 @@ func TestBareLinksLikeLink(t *testing.T) {
 		require.Equal(t, res.Image, image, l.String())
 		require.Positive(t, bare.CPU)
 	}
-}
-
-// TestMatrixJobsMatchRepro: MatrixJobs makes as many links as
-// golden.ZeroPage, for the same targets and linkers.
-func TestMatrixJobsMatchRepro(t *testing.T) {
-	a, err := arches.Lookup("arm64")
-	require.NoError(t, err)
-	if len(ldrun.Available(a)) == 0 {
-		toolcheck.Missing(t, "no linker for arm64")
-	}
-	jobs, err := MatrixJobs("../../golden/testdata/scenarios")
-	require.NoError(t, err)
-	rows, err := golden.ZeroPage(context.Background(), golden.ReproOptions{Arches: []*arches.Arch{a}})
-	require.NoError(t, err)
-	n := 0
-	for _, j := range jobs {
-		if j.Options.Arch == a {
-			n++
-		}
-	}
-	require.Equal(t, len(rows), n)
 }
 
 func TestMaxRSS(t *testing.T) {

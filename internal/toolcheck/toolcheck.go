@@ -9,7 +9,12 @@ package toolcheck
 import (
 	"os"
 	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/elfsynth/elfsynth/arches"
 )
 
 // EnvRequire is the environment variable that turns missing tools into
@@ -40,4 +45,43 @@ func Missing(t testing.TB, format string, args ...any) {
 		t.Fatalf(format+" (%s=1)", append(args, EnvRequire)...)
 	}
 	t.Skipf(format, args...)
+}
+
+// EnvRequiredLLDs lists, space- or comma-separated, the lld major versions
+// that must be installed when Required reports true ("16 19 22"); other lld
+// versions are optional even then. Unset, the versions `make toolchains`
+// installs are required: DefaultRequiredLLDs.
+const EnvRequiredLLDs = "ELFSYNTH_REQUIRED_LLDS"
+
+// DefaultRequiredLLDs are the lld versions `make toolchains` installs: the
+// pinned default and the newest.
+var DefaultRequiredLLDs = []int{19, 22}
+
+// RequiredLinker reports whether a missing linker l must fail a test: when
+// toolchains are required, every linker but an lld version outside the
+// required set.
+func RequiredLinker(l arches.Linker) bool {
+	if !Required() {
+		return false
+	}
+	if l.Kind() != arches.LinkerLLD || l.Version() == 0 {
+		return true
+	}
+	return slices.Contains(RequiredLLDs(), l.Version())
+}
+
+// RequiredLLDs are the lld major versions that must be installed when
+// toolchains are required.
+func RequiredLLDs() []int {
+	v := os.Getenv(EnvRequiredLLDs)
+	if strings.TrimSpace(v) == "" {
+		return DefaultRequiredLLDs
+	}
+	var out []int
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }

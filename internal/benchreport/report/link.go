@@ -1,15 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/benchreport"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -29,12 +30,12 @@ func (r *report) links(a *arches.Arch) error {
 	if err != nil {
 		return err
 	}
-	in, _, err := golden.Inputs(plan)
+	in, err := plan.Inputs()
 	if err != nil {
 		return err
 	}
 	for _, l := range ldrun.Available(a) {
-		if l == arches.Mold {
+		if l.Kind() == arches.LinkerMold {
 			continue
 		}
 		if err := r.link(a, l, in); err != nil {
@@ -44,7 +45,7 @@ func (r *report) links(a *arches.Arch) error {
 	return nil
 }
 
-func (r *report) link(a *arches.Arch, l arches.Linker, in []ldrun.Input) error {
+func (r *report) link(a *arches.Arch, l arches.Linker, in *synth.Inputs) error {
 	opt := ldrun.Options{Arch: a, Linker: l, Script: ldrun.ScriptKernel}
 	bare, err := bareFor(opt, in)
 	if err != nil {
@@ -88,7 +89,11 @@ func (r *report) linkParts(opt ldrun.Options, bare *benchreport.Bare) error {
 	}, func() error {
 		return tempDirLike(in)
 	}, func() error {
-		_, err := ldrun.Read(image, in)
+		objs, err := layout.ReadObjects(in.Objects)
+		if err != nil {
+			return err
+		}
+		_, err = layout.Read(bytes.NewReader(image), layout.Sources{Arch: opt.Arch, Objects: objs})
 		return err
 	}, func() error {
 		return exec.Command(*bin, "script", ldrun.ScriptKernel, "--arch", opt.Arch.Name).Run()
@@ -110,18 +115,18 @@ func (r *report) linkParts(opt ldrun.Options, bare *benchreport.Bare) error {
 }
 
 // readInputs reads back the objects NewBare wrote.
-func readInputs(dir string) ([]ldrun.Input, error) {
+func readInputs(dir string) (*synth.Inputs, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.o"))
 	if err != nil {
 		return nil, err
 	}
-	var in []ldrun.Input
+	in := &synth.Inputs{}
 	for _, n := range names {
 		b, err := os.ReadFile(n)
 		if err != nil {
 			return nil, err
 		}
-		in = append(in, ldrun.Input{Name: filepath.Base(n), Data: b})
+		in.Objects = append(in.Objects, synth.Object{Name: filepath.Base(n), Data: b})
 	}
 	return in, nil
 }
@@ -129,13 +134,13 @@ func readInputs(dir string) ([]ldrun.Input, error) {
 // tempDirLike does the file work ldrun.Link does around the linker: a
 // private directory under os.TempDir, the inputs and a script written,
 // everything removed.
-func tempDirLike(in []ldrun.Input) error {
+func tempDirLike(in *synth.Inputs) error {
 	dir, err := os.MkdirTemp("", "elfsynth-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	for _, f := range append(in, ldrun.Input{Name: "link.lds", Data: make([]byte, 4096)}) {
+	for _, f := range append(in.Objects, synth.Object{Name: "link.lds", Data: make([]byte, 4096)}) {
 		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
 			return err
 		}
@@ -145,7 +150,7 @@ func tempDirLike(in []ldrun.Input) error {
 
 // bareFor links once with ldrun.Link to learn the command, and sets it up
 // to run again in a directory of its own.
-func bareFor(opt ldrun.Options, in []ldrun.Input) (*benchreport.Bare, error) {
+func bareFor(opt ldrun.Options, in *synth.Inputs) (*benchreport.Bare, error) {
 	res, err := ldrun.Link(quiet, opt, in)
 	if err != nil {
 		return nil, err

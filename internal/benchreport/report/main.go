@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -32,7 +33,7 @@ const (
 
 var (
 	bin       = flag.String("bin", "bin/elfsynth", "the elfsynth `binary` to time end to end")
-	scenarios = flag.String("scenarios", "golden/testdata/scenarios", "the golden scenario `dir`")
+	scenarios = flag.String("scenarios", "ldrun/founding", "the founding case's scenario `dir`, for the CLI runs")
 	archName  = flag.String("arch", "x86_64", "target of the per-unit and per-link comparisons")
 	reps      = flag.Int("n", 40, "`runs` of each timed command")
 )
@@ -176,7 +177,7 @@ func cpuTime() time.Duration {
 func tv(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
 
 func loadScenario(name string) (*synth.Scenario, error) {
-	return synth.ParseFile(*scenarios + "/" + name)
+	return ldrun.FoundingScenario(name)
 }
 
 // quiet is a context for links that have no reason to be cancelled.

@@ -6,11 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/golden"
 	"github.com/elfsynth/elfsynth/internal/benchreport"
 	"github.com/elfsynth/elfsynth/ldrun"
 )
@@ -19,7 +19,7 @@ import (
 // `elfsynth repro zero-page`, with its floor: the sum of each link's bare
 // linker time divided by the cores; and reports the command's peak memory.
 func (r *report) matrix(*arches.Arch) error {
-	jobs, err := benchreport.MatrixJobs(*scenarios)
+	jobs, err := benchreport.MatrixJobs()
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (r *report) matrix(*arches.Arch) error {
 	}
 	floor := sample{wall: bare.wall / cores, cpu: bare.cpu}
 	inProc, err := once(func() error {
-		_, err := golden.ZeroPage(quiet, golden.ReproOptions{Arches: arches.All()})
+		_, err := ldrun.ZeroPage(quiet, ldrun.ReproOptions{Arches: arches.All()})
 		return err
 	})
 	if err != nil {
@@ -41,13 +41,11 @@ func (r *report) matrix(*arches.Arch) error {
 	if err != nil {
 		return err
 	}
-	r.line("golden.ZeroPage vs floor", inProc, floor, false, aimMatrix)
+	r.line("ldrun.ZeroPage vs floor", inProc, floor, false, aimMatrix)
 	r.line("elfsynth repro zero-page vs floor", cli, floor, false, aimMatrix)
 	r.line("one at a time: sum of ldrun.Link vs sum of bare", link, bare, false, aimLink)
-	for _, l := range arches.AllLinkers {
-		if p, ok := per[l]; ok {
-			r.detail(fmt.Sprintf("bare %s: %d links, sum", l, p.n), p.bare)
-		}
+	for _, l := range sortedLinkers(per) {
+		r.detail(fmt.Sprintf("bare %s: %d links, sum", l, per[l].n), per[l].bare)
 	}
 	verdict := fmt.Sprintf("< %s", mib(aimRSS))
 	if rss >= aimRSS {
@@ -155,4 +153,13 @@ func vmHWM(status []byte) uint64 {
 		}
 	}
 	return 0
+}
+
+func sortedLinkers(per map[arches.Linker]*linkerSum) []arches.Linker {
+	var ls []arches.Linker
+	for l := range per {
+		ls = append(ls, l)
+	}
+	slices.Sort(ls)
+	return ls
 }

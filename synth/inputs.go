@@ -1,0 +1,43 @@
+package synth
+
+// Inputs are what a linker needs from a plan: the objects in link order,
+// and the generated functions to check once they are linked.
+type Inputs struct {
+	Objects   []Object
+	Functions []Function
+}
+
+// Function names a generated function and the symbol whose address it
+// returns, so that a linked image can be checked against the plan.
+type Function struct {
+	Symbol    string
+	AddressOf string
+}
+
+// Inputs writes the plan's objects and lists its generated functions.
+func (p *Plan) Inputs() (*Inputs, error) {
+	objs, err := p.Objects()
+	if err != nil {
+		return nil, err
+	}
+	in := &Inputs{Objects: objs}
+	for _, u := range p.Units {
+		for _, sec := range u.Sections {
+			for _, sym := range sec.Symbols {
+				if sym.Func != nil {
+					in.Functions = append(in.Functions, Function{Symbol: sym.Name, AddressOf: sym.Func.AddressOf})
+				}
+			}
+		}
+	}
+	return in, nil
+}
+
+// Size is the total size of the objects in bytes.
+func (in *Inputs) Size() int {
+	n := 0
+	for _, o := range in.Objects {
+		n += len(o.Data)
+	}
+	return n
+}
