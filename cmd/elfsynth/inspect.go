@@ -1,8 +1,7 @@
 package main
 
 import (
-	"os"
-
+	"github.com/elfsynth/elfsynth/internal/bounded"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
 
@@ -22,9 +21,11 @@ func cmdInspect(c *call) int {
 	if err != nil {
 		return fail(c.stderr, err)
 	}
-	f, err := os.Open(path)
+	// Read through an io.ReaderAt, never whole; a FIFO or a device is
+	// refused before a byte is read.
+	f, _, err := bounded.Open(path, bounded.ImageBytes)
 	if err != nil {
-		return fail(c.stderr, usagef("%v", err))
+		return fail(c.stderr, err)
 	}
 	defer f.Close()
 	lay, err := layout.Read(f, layout.Sources{})

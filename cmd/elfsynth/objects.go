@@ -141,9 +141,19 @@ func parseUnitFlags(c *call) (*unitFlags, error) {
 }
 
 // writeFiles writes every file, once all are made, all or nothing: bad
-// input writes nothing.
+// input writes nothing, and neither does an interrupt (SIGINT, SIGTERM),
+// which leaves no temporary folder behind either.
 func writeFiles(c *call, dir string, files []atomicfile.File) int {
-	err := atomicfile.WriteDir(dir, files)
+	ctx := newInterruptible()
+	err := atomicfile.WriteDirContext(ctx, dir, files)
+	if sig := ctx.status(); sig != 0 {
+		if err != nil {
+			fmt.Fprintln(c.stderr, "elfsynth: interrupted; nothing written")
+		} else {
+			fmt.Fprintln(c.stderr, "elfsynth: interrupted, after the files were written")
+		}
+		return sig
+	}
 	var bad *atomicfile.BadPathError
 	if errors.As(err, &bad) {
 		err = usagef("-o %v", err)

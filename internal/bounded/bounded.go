@@ -20,11 +20,9 @@ import (
 
 // The limits of each kind of input, in bytes. They are far above what a
 // real input of the kind needs, and low enough that a hostile one is
-// refused before it costs memory or time.
+// refused before it costs memory or time. (A scenario file's, 1 MiB, is
+// synth's.)
 const (
-	// ScenarioBytes bounds a scenario file: the largest example is a few
-	// KiB, and one of the limit holds some 20,000 symbols.
-	ScenarioBytes = 1 << 20
 	// ScriptBytes bounds a linker script file: a kernel's preprocessed
 	// vmlinux.lds is 10 to 100 KiB.
 	ScriptBytes = 1 << 20

@@ -76,7 +76,7 @@ func TestReadFileChecksSizeFirst(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Truncate(2<<30))
 	require.NoError(t, f.Close())
-	_, err = ReadFile(sparse, ScenarioBytes)
+	_, err = ReadFile(sparse, 1<<20)
 	var ie *InputError
 	require.ErrorAs(t, err, &ie)
 	require.EqualError(t, err, sparse+": 2147483648 bytes, over the limit of 1 MiB")
