@@ -309,7 +309,7 @@ func readImage(path string, in *synth.Inputs, objs []*layout.Object, pageSize ui
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, errors.New("linker made no image")
 	case errors.As(err, &ie):
-		return nil, fmt.Errorf("linker's image refused: %s (the inputs explain at most %s: 64 MiB, plus 4 times their bytes, NOBITS sizes and alignments, plus 4 pages)", ie.Msg, bounded.Size(limit))
+		return nil, fmt.Errorf("linker's image refused: %s; an image may hold 64 MiB, 4 pages and 4 times what its inputs explain (their bytes, NOBITS sizes and alignments)", ie.Msg)
 	case err != nil:
 		return nil, fmt.Errorf("reading the linker's image: %v", err)
 	}
