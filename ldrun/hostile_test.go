@@ -22,8 +22,7 @@ import (
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/internal/bounded"
-	"github.com/elfsynth/elfsynth/internal/proctest"
-	"github.com/elfsynth/elfsynth/internal/testns"
+	"github.com/elfsynth/elfsynth/internal/hostile"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/synth"
@@ -137,8 +136,8 @@ func TestLinkerProcessGroupKilled(t *testing.T) {
 			} else {
 				require.ErrorContains(t, err, c.want)
 			}
-			for _, pgid := range proctest.ReadPIDs(t, pids) {
-				proctest.RequireGone(t, pgid)
+			for _, pgid := range hostile.ReadPIDs(t, pids) {
+				hostile.RequireGone(t, pgid)
 			}
 		})
 	}
@@ -154,7 +153,7 @@ func TestLinkerChildOutsideGroupHoldsStderr(t *testing.T) {
 	pids := filepath.Join(t.TempDir(), "pids")
 	fakeLinker(t, "setsid sh -c 'echo $$ >> "+pids+"; exec sleep 1000' >&2 &\ncp "+junkImage(t)+" image")
 	t.Cleanup(func() {
-		for _, pid := range proctest.ReadPIDs(t, pids) {
+		for _, pid := range hostile.ReadPIDs(t, pids) {
 			syscall.Kill(-pid, syscall.SIGKILL)
 		}
 	})
@@ -173,8 +172,8 @@ func TestVersionBounded(t *testing.T) {
 	_, err := linkJunk(context.Background(), t, time.Second)
 	require.ErrorContains(t, err, "linker stopped (context deadline exceeded) after 1s")
 	require.ErrorContains(t, err, "--version")
-	for _, pgid := range proctest.ReadPIDs(t, pids) {
-		proctest.RequireGone(t, pgid)
+	for _, pgid := range hostile.ReadPIDs(t, pids) {
+		hostile.RequireGone(t, pgid)
 	}
 
 	writeFake(t, "#!/bin/sh\nif [ \"$1\" = --version ]; then yes 'fake ld 9.9 (a flood)' | head -c 8388608; exit 0; fi\ncp "+junkImage(t)+" image\n")
@@ -241,18 +240,18 @@ func TestImageLimit(t *testing.T) {
 // out of inodes is passed over for the system's temporary folder, and the
 // link works; nothing is left in either place.
 func TestTmpfsPassedOver(t *testing.T) {
-	if !testns.Inside(t) {
+	if !hostile.Inside(t) {
 		return
 	}
 	needTools(t, "cp")
 	t.Setenv("TMPDIR", "")
 	defer func(old string) { shmDir = old }(shmDir)
-	full := testns.Tmpfs(t, 0, "size=64k")
-	testns.Fill(t, full)
-	readOnly := testns.Tmpfs(t, syscall.MS_RDONLY, "size=64m")
+	full := hostile.Tmpfs(t, 0, "size=64k")
+	hostile.Fill(t, full)
+	readOnly := hostile.Tmpfs(t, syscall.MS_RDONLY, "size=64m")
 	// Room by statfs, but a folder and one file use the inodes up.
-	noInodes := testns.Tmpfs(t, 0, "size=64m,nr_inodes=3")
-	good := testns.Tmpfs(t, 0, "size=64m")
+	noInodes := hostile.Tmpfs(t, 0, "size=64m,nr_inodes=3")
+	good := hostile.Tmpfs(t, 0, "size=64m")
 	where := filepath.Join(t.TempDir(), "where")
 	fakeLinker(t, "pwd > "+where+"\ncp "+junkImage(t)+" image")
 	for _, shm := range []string{full, readOnly, noInodes, good} {

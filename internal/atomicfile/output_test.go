@@ -3,7 +3,6 @@ package atomicfile
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/elfsynth/elfsynth/internal/testns"
+	"github.com/elfsynth/elfsynth/internal/hostile"
 )
 
 // node is what a path is, to check that a write left it alone.
@@ -39,28 +38,17 @@ func names(t *testing.T, dir string) []string {
 	return out
 }
 
-// special makes a FIFO, a character device (/dev/zero's numbers, made
-// here: tests never touch /dev), a socket and a folder in dir, and a
-// symbolic link to each; it returns their names.
+// special makes one file of each kind that is not a regular file in dir
+// (see hostile.SpecialFiles), and a symbolic link to each; it returns
+// their names.
 func special(t *testing.T, dir string) []string {
 	t.Helper()
-	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "folder"), 0o755))
-	l, err := net.Listen("unix", filepath.Join(dir, "sock"))
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	out := []string{"fifo", "folder", "sock"}
-	switch err := syscall.Mknod(filepath.Join(dir, "zero"), syscall.S_IFCHR|0o666, 1<<8|5); {
-	case err == nil:
-		out = append(out, "zero")
-	case errors.Is(err, syscall.EPERM):
-		t.Logf("no character device: mknod needs CAP_MKNOD (%v); the other kinds are tested", err)
-	default:
-		t.Fatal(err)
-	}
-	for _, n := range out {
+	var out []string
+	for _, path := range hostile.SpecialFiles(t) {
+		n := filepath.Base(path)
+		require.NoError(t, os.Rename(path, filepath.Join(dir, n)))
 		require.NoError(t, os.Symlink(n, filepath.Join(dir, "link-to-"+n)))
-		out = append(out, "link-to-"+n)
+		out = append(out, n, "link-to-"+n)
 	}
 	return out
 }
@@ -143,20 +131,20 @@ func TestOutputRefusesFileDescriptors(t *testing.T) {
 // after an interrupt, WriteDir leaves no file, no folder and no temporary
 // folder; into a link to a folder it writes the folder's files.
 func TestWriteDirAllOrNothing(t *testing.T) {
-	if !testns.Inside(t) {
+	if !hostile.Inside(t) {
 		return
 	}
 	files := []File{{"a.o", make([]byte, 20000), 0o644}, {"b.o", make([]byte, 20000), 0o644}}
 
-	full := testns.Tmpfs(t, 0, "size=64k")
-	testns.Fill(t, full)
+	full := hostile.Tmpfs(t, 0, "size=64k")
+	hostile.Fill(t, full)
 	err := WriteDir(filepath.Join(full, "out"), files)
 	require.ErrorIs(t, err, syscall.ENOSPC)
 	var bad *BadPathError
 	require.False(t, errors.As(err, &bad), "a full disk is not bad input: %v", err)
 	require.Equal(t, []string{"filler"}, names(t, full))
 
-	roomy := testns.Tmpfs(t, 0, "size=1m")
+	roomy := hostile.Tmpfs(t, 0, "size=1m")
 	require.NoError(t, os.Mkdir(filepath.Join(roomy, "out"), 0o755))
 	require.NoError(t, syscall.Mount("", roomy, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""))
 	err = WriteDir(filepath.Join(roomy, "out"), files)

@@ -2,52 +2,25 @@ package bounded
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-// specialFiles makes, in a fresh folder, one file of every kind that is
-// not a regular file: what a path a user names, or a linker leaves, may
-// be. It never touches /dev: the character device is a new node with
-// /dev/zero's numbers, which reads zeros without end.
-func specialFiles(t *testing.T) map[string]string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{"a FIFO": filepath.Join(dir, "fifo"), "a folder": filepath.Join(dir, "folder"),
-		"a socket": filepath.Join(dir, "sock")}
-	require.NoError(t, syscall.Mkfifo(files["a FIFO"], 0o644))
-	require.NoError(t, os.Mkdir(files["a folder"], 0o755))
-	l, err := net.Listen("unix", files["a socket"])
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	zero := filepath.Join(dir, "zero")
-	switch err := syscall.Mknod(zero, syscall.S_IFCHR|0o644, 1<<8|5); {
-	case err == nil:
-		files["a character device"] = zero
-	case errors.Is(err, syscall.EPERM):
-		t.Logf("no character device: mknod needs CAP_MKNOD (%v); the other kinds are tested", err)
-	default:
-		t.Fatal(err)
-	}
-	return files
-}
+	"github.com/elfsynth/elfsynth/internal/hostile"
+)
 
 // TestReadFileRefusesSpecialFiles: a FIFO, a device, a socket or a folder
 // is refused by its kind, at once: nothing blocks on the FIFO, nothing
 // reads the device's endless zeros.
 func TestReadFileRefusesSpecialFiles(t *testing.T) {
 	t.Parallel()
-	for kind, path := range specialFiles(t) {
+	for kind, path := range hostile.SpecialFiles(t) {
 		b, err := ReadFile(path, 1<<20)
 		var ie *InputError
 		require.ErrorAs(t, err, &ie, kind)
@@ -59,7 +32,7 @@ func TestReadFileRefusesSpecialFiles(t *testing.T) {
 		require.Nil(t, f)
 	}
 	// A symbolic link is followed to what it names.
-	files := specialFiles(t)
+	files := hostile.SpecialFiles(t)
 	link := filepath.Join(t.TempDir(), "link")
 	require.NoError(t, os.Symlink(files["a FIFO"], link))
 	_, err := ReadFile(link, 1<<20)
@@ -71,12 +44,8 @@ func TestReadFileRefusesSpecialFiles(t *testing.T) {
 func TestReadFileChecksSizeFirst(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	sparse := filepath.Join(dir, "sparse")
-	f, err := os.Create(sparse)
-	require.NoError(t, err)
-	require.NoError(t, f.Truncate(2<<30))
-	require.NoError(t, f.Close())
-	_, err = ReadFile(sparse, 1<<20)
+	sparse := hostile.Sparse(t, 2<<30)
+	_, err := ReadFile(sparse, 1<<20)
 	var ie *InputError
 	require.ErrorAs(t, err, &ie)
 	require.EqualError(t, err, sparse+": 2147483648 bytes, over the limit of 1 MiB")

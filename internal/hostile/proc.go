@@ -1,7 +1,7 @@
-// Package proctest lets tests check that the processes a program started
-// are gone: by process group, as elfsynth runs each linker in a group of
-// its own.
-package proctest
+package hostile
+
+// The processes a program started are checked by process group: elfsynth
+// runs each linker in a group of its own.
 
 import (
 	"os"

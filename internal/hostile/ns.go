@@ -1,16 +1,20 @@
-// Package testns runs a test again in a private mount namespace, where it
-// may mount file systems that nobody else sees and that vanish with it: a
-// full tmpfs, a read-only one. That is how tests make a disk full or a
-// folder read-only as root, for whom permissions do not count.
+// Package hostile makes, for tests, the environments elfsynth must survive
+// and checks what it leaves: special files where a file is expected, full
+// and read-only file systems, and the processes a program started.
+//
+// File systems are mounted in a private mount namespace, where nobody
+// else sees them and they vanish with the test: that is how a test makes
+// a disk full, or a folder read-only, as root, for whom permissions do not
+// count.
 //
 //	func TestDiskFull(t *testing.T) {
-//		if !testns.Inside(t) {
+//		if !hostile.Inside(t) {
 //			return // the test ran in a child process, and passed there
 //		}
-//		dir := testns.Tmpfs(t, 0, "size=64k")
+//		dir := hostile.Tmpfs(t, 0, "size=64k")
 //		...
 //	}
-package testns
+package hostile
 
 import (
 	"errors"
@@ -24,7 +28,7 @@ import (
 )
 
 // env names the test a child process runs inside its namespace.
-const env = "ELFSYNTH_TESTNS"
+const env = "ELFSYNTH_HOSTILE_NS"
 
 // Inside reports whether t runs in its private mount namespace. When it
 // does not, Inside runs t's test again in a child process that has one,
@@ -64,7 +68,7 @@ func Inside(t *testing.T) bool {
 func Tmpfs(t *testing.T, flags uintptr, options string) string {
 	t.Helper()
 	if os.Getenv(env) != t.Name() {
-		t.Fatal("testns.Tmpfs outside the test's private mount namespace")
+		t.Fatal("hostile.Tmpfs outside the test's private mount namespace")
 	}
 	dir := filepath.Join(t.TempDir(), "tmpfs")
 	if err := os.Mkdir(dir, 0o755); err != nil {
