@@ -73,7 +73,7 @@ func cmdLink(c *call) int {
 		script = ldrun.ScriptOf(s)
 	}
 	if err := ldrun.CheckScript(script); err != nil {
-		return fail(c.stderr, usagef("--script: %v", err))
+		return fail(c.stderr, scriptError(lf.script, s, err))
 	}
 	if !lf.all && lf.linkers[0].Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
 		return fail(c.stderr, usagef("--linker mold takes no linker script; add --script %s", ldrun.ScriptNone))
