@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+
 	"github.com/elfsynth/elfsynth/internal/bounded"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
@@ -29,6 +32,10 @@ func cmdInspect(c *call) int {
 	}
 	defer f.Close()
 	lay, err := layout.Read(f, layout.Sources{})
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fail(c.stderr, err) // the file could not be read: an I/O error
+	}
 	if err != nil {
 		return fail(c.stderr, usagef("%s: %v", path, err))
 	}
