@@ -151,7 +151,9 @@ func TestLinkerChildOutsideGroupHoldsStderr(t *testing.T) {
 	needTools(t, "sleep", "cp", "setsid")
 	left := privateTemp(t)
 	pids := filepath.Join(t.TempDir(), "pids")
-	fakeLinker(t, "setsid sh -c 'echo $$ >> "+pids+"; exec sleep 1000' >&2 &\ncp "+junkImage(t)+" image")
+	// The linker waits until the child has left its group and said so.
+	fakeLinker(t, "setsid sh -c 'echo $$ >> "+pids+"; exec sleep 1000' >&2 &\n"+
+		"while [ ! -s "+pids+" ]; do sleep 0.01; done\ncp "+junkImage(t)+" image")
 	t.Cleanup(func() {
 		for _, pid := range hostile.ReadPIDs(t, pids) {
 			syscall.Kill(-pid, syscall.SIGKILL)
