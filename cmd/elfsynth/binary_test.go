@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -213,6 +214,49 @@ func TestBinaryStopsOnSignals(t *testing.T) {
 			s.leftNothing(t, cmd)
 		})
 	}
+}
+
+// TestBinaryStopsRealLinkers: SIGTERM while `repro --arch all` runs the
+// real linkers, as in the finding (9 runs of 10 left 17 folders, 2 left
+// linkers running): the signal is sent once a link folder appears; a run
+// that ends first is tried again.
+func TestBinaryStopsRealLinkers(t *testing.T) {
+	needBFD(t)
+	for try := 0; ; try++ {
+		s := newSession(t, "") // no fake: the real x86_64 ld.bfd is found next on PATH
+		cmd := s.start(t, "repro", "zero-page", "--arch", "all")
+		if !waitForLinkFolder(s.tmp, cmd) {
+			s.wait(t, cmd)
+			require.Less(t, try, 5, "five runs ended before a link folder was seen")
+			continue
+		}
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		ps := s.wait(t, cmd)
+		if ps.ExitCode() == exitOK {
+			require.Less(t, try, 5, "five runs ended before the signal came")
+			continue
+		}
+		require.Equal(t, exitTerminated, ps.ExitCode(), "stderr:\n%.2000s", s.stderr.String())
+		s.leftNothing(t, cmd)
+		require.Empty(t, hostile.WorkingIn(s.tmp), "linkers still running")
+		return
+	}
+}
+
+// waitForLinkFolder reports whether an elfsynth-ld-* folder appeared in
+// dir while cmd ran.
+func waitForLinkFolder(dir string, cmd *exec.Cmd) bool {
+	stat := fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		if m, _ := filepath.Glob(filepath.Join(dir, "elfsynth-ld-*")); len(m) > 0 {
+			return true
+		}
+		// Exited: a zombie ("Z" after the name) until the test reaps it.
+		if b, err := os.ReadFile(stat); err != nil || strings.Contains(string(b), ") Z ") {
+			return false
+		}
+	}
+	return false
 }
 
 // waitForFile waits until a fake linker has written path: linking has

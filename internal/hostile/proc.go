@@ -82,3 +82,28 @@ func ReadPIDs(t testing.TB, path string) []int {
 	}
 	return pids
 }
+
+// WorkingIn lists the live processes whose working folder is dir or below
+// it, as "PID (NAME)": how a test finds linkers it did not start itself,
+// as elfsynth runs each in a private folder of its own.
+func WorkingIn(dir string) []string {
+	cwds, _ := filepath.Glob("/proc/[0-9]*/cwd")
+	var out []string
+	for _, p := range cwds {
+		cwd, err := os.Readlink(p)
+		if err != nil || (cwd != dir && !strings.HasPrefix(cwd, dir+"/")) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(filepath.Dir(p), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		end := strings.LastIndexByte(s, ')')
+		if f := strings.Fields(s[end+1:]); end < 0 || len(f) == 0 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		out = append(out, s[:end+1])
+	}
+	return out
+}
