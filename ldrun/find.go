@@ -83,8 +83,9 @@ func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInsta
 
 // Find returns the installed linker l for target a. "lld" is the lld of
 // DefaultLLDVersion. A missing linker's error matches ErrNotInstalled and
-// names the Debian package that provides it.
-// Asking the linker for its version may take up to DefaultTimeout.
+// names the Debian package that provides it. The linker is asked for its
+// version, which may take up to DefaultTimeout (Link's own timeout bounds
+// it there).
 func Find(a *arches.Arch, l arches.Linker) (*Tool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 	defer cancel()
