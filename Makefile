@@ -64,7 +64,8 @@ bench: toolchains build
 fuzz:
 	$(GO) test ./synth/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./synth/ -run '^$$' -fuzz '^FuzzObjects$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./ldrun/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ldrun/layout/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ldrun/ -run '^$$' -fuzz '^FuzzLinkScenario$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/decode/ -run '^$$' -fuzz '^FuzzAddressComputed$$' -fuzztime $(FUZZTIME)
 
 clean:

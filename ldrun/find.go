@@ -9,7 +9,7 @@
 package ldrun
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/internal/atomicfile"
+	"github.com/elfsynth/elfsynth/internal/bounded"
 )
 
 // Tool is one installed linker.
@@ -82,8 +83,17 @@ func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInsta
 
 // Find returns the installed linker l for target a. "lld" is the lld of
 // DefaultLLDVersion. A missing linker's error matches ErrNotInstalled and
-// names the Debian package that provides it.
+// names the Debian package that provides it. The linker is asked for its
+// version, which may take up to DefaultTimeout (Link's own timeout bounds
+// it there).
 func Find(a *arches.Arch, l arches.Linker) (*Tool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	return find(ctx, a, l)
+}
+
+// find is Find with the linker's --version run bounded by ctx.
+func find(ctx context.Context, a *arches.Arch, l arches.Linker) (*Tool, error) {
 	if !a.Supports(l) {
 		if a.Supports(l.Kind()) {
 			return nil, fmt.Errorf("%s does not link for %s (lld links for it from version %d)", l, a.Name, a.MinLLD)
@@ -99,7 +109,7 @@ func Find(a *arches.Arch, l arches.Linker) (*Tool, error) {
 		}
 		return nil, e
 	}
-	v, err := version(path)
+	v, err := version(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +193,9 @@ var versions sync.Map // path -> string
 
 // version returns the first line of `path --version`, cached per path in
 // memory and, for later runs of the command, on disk: asking lld costs
-// 15 ms, most of a link.
-func version(path string) (string, error) {
+// 15 ms, most of a link. The program runs as a linker does (runProgram),
+// until ctx ends; of what it prints only the first VersionBytes are kept.
+func version(ctx context.Context, path string) (string, error) {
 	if v, ok := versions.Load(path); ok {
 		return v.(string), nil
 	}
@@ -193,10 +204,10 @@ func version(path string) (string, error) {
 		versions.Store(path, v)
 		return v, nil
 	}
-	var out bytes.Buffer
+	out := bounded.NewHeadTail(bounded.VersionBytes, 0)
 	cmd := exec.Command(path, "--version")
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
+	cmd.Stdout = out
+	if err := runProgram(ctx, cmd); err != nil {
 		return "", fmt.Errorf("%s --version: %v", path, err)
 	}
 	line, _, _ := strings.Cut(out.String(), "\n")
@@ -232,12 +243,17 @@ func versionCachePath() string {
 	return filepath.Join(dir, "elfsynth", "linker-versions.json")
 }
 
-// readVersionCache returns the cached versions by stamp; a missing or
-// damaged cache is an empty one.
+// versionCacheBytes bounds the version cache file: a line of about 200
+// bytes per linker file.
+const versionCacheBytes = 1 << 20
+
+// readVersionCache returns the cached versions by stamp; a missing,
+// damaged or oversized cache, or one that is not a regular file, is an
+// empty one.
 func readVersionCache() map[string]string {
 	m := map[string]string{}
 	if p := versionCachePath(); p != "" {
-		if b, err := os.ReadFile(p); err == nil {
+		if b, err := bounded.ReadFile(p, versionCacheBytes); err == nil {
 			_ = json.Unmarshal(b, &m)
 		}
 	}

@@ -6,13 +6,17 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/bounded"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/synth"
 )
@@ -28,7 +32,8 @@ type Options struct {
 	Script string
 	// Flags are extra linker flags, after the target's own.
 	Flags []string
-	// Timeout bounds the linker's run; zero means DefaultTimeout.
+	// Timeout bounds everything Link runs (the linker's --version and the
+	// link); zero means DefaultTimeout.
 	Timeout time.Duration
 }
 
@@ -72,15 +77,21 @@ func LinkScenario(ctx context.Context, s *synth.Scenario, opt Options) (*Result,
 // private temporary directory it always removes, and reads the image
 // back. A linker that is not installed is an error matching
 // ErrNotInstalled; one that fails, or runs past the timeout or ctx, is an
-// error with its command line and standard error.
+// error with its command line and standard error. The timeout covers
+// everything Link runs: the linker's --version as well as the link.
 func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	opt, err := opt.normalize()
 	if err != nil {
 		return nil, err
 	}
-	tool, err := Find(opt.Arch, opt.Linker)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("linker not run: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	tool, err := find(ctx, opt.Arch, opt.Linker)
 	if err != nil {
-		return nil, err
+		return nil, stopped(ctx, opt.Timeout, err)
 	}
 	script := ""
 	if opt.Script != ScriptNone {
@@ -98,7 +109,14 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := makeTempDir(in.Size())
+	files := make([]file, 0, len(in.Objects)+1)
+	for _, o := range in.Objects {
+		files = append(files, file{o.Name, o.Data})
+	}
+	if script != "" {
+		files = append(files, file{scriptName, []byte(script)})
+	}
+	dir, err := privateDir(files)
 	if err != nil {
 		return nil, err
 	}
@@ -106,25 +124,82 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	return run(ctx, dir, tool, opt, script, in, objs)
 }
 
+// stopped gives err, or, when ctx has ended, says that the run was
+// stopped and why, with err's details.
+func stopped(ctx context.Context, timeout time.Duration, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("linker stopped (%v) after %v: %v", ctx.Err(), timeout, err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("linker stopped (%v): %v", ctx.Err(), err)
+	}
+	return err
+}
+
 // shmLimit bounds the inputs Link puts on tmpfs; an image is about as big
 // as its inputs, and tmpfs can be small (64 MiB in many containers).
 const shmLimit = 16 << 20
 
-// shmDir is the tmpfs makeTempDir prefers; a variable for tests.
+// shmDir is the tmpfs privateDir prefers; a variable for tests.
 var shmDir = "/dev/shm"
 
-// makeTempDir makes Link's private directory: under $TMPDIR when it is
-// set, else on tmpfs (/dev/shm) for small inputs, where making, writing and
-// removing the files costs a fraction of what it does on a disk-backed
-// /tmp (0.3 to 1.3 ms a link, measured here, against a 2 ms link), else
-// under the system's temporary folder.
-func makeTempDir(size int) (string, error) {
-	if os.Getenv("TMPDIR") == "" && size < shmLimit {
+// file is one file privateDir writes.
+type file struct {
+	name string
+	data []byte
+}
+
+// privateDir makes a private folder for one run of a program and writes
+// files into it: under $TMPDIR when it is set, else on tmpfs (/dev/shm)
+// for small inputs, where making, writing and removing the files costs a
+// fraction of what it does on a disk-backed /tmp (0.3 to 1.3 ms a link,
+// measured here, against a 2 ms link), else under the system's temporary
+// folder. A tmpfs that is missing, read-only or too full is passed over
+// for the system's folder. The caller removes the folder.
+func privateDir(files []file) (string, error) {
+	size := 0
+	for _, f := range files {
+		size += len(f.data)
+	}
+	if os.Getenv("TMPDIR") == "" && size < shmLimit && shmRoom(size) {
 		if dir, err := os.MkdirTemp(shmDir, tempPrefix); err == nil {
-			return dir, nil
+			if writeFiles(dir, files) == nil {
+				return dir, nil
+			}
+			os.RemoveAll(dir)
 		}
 	}
-	return os.MkdirTemp("", tempPrefix)
+	dir, err := os.MkdirTemp("", tempPrefix)
+	if err != nil {
+		return "", err
+	}
+	if err := writeFiles(dir, files); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+// shmRoom reports whether shmDir has room for inputs of size bytes and
+// what a program makes of them: an image is about as big as its inputs.
+func shmRoom(size int) bool {
+	var st syscall.Statfs_t
+	if syscall.Statfs(shmDir, &st) != nil {
+		return false
+	}
+	return st.Bavail*uint64(st.Bsize) >= 4*uint64(size)+shmReserve
+}
+
+// shmReserve is the room left on tmpfs for others: it is shared memory.
+const shmReserve = 8 << 20
+
+func writeFiles(dir string, files []file) error {
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (opt Options) normalize() (Options, error) {
@@ -165,44 +240,26 @@ func checkNames(objs []synth.Object) error {
 	return nil
 }
 
-// run writes the objects and script into dir, links, and reads the image.
+// run links the objects and script already in dir and reads the image.
 func run(ctx context.Context, dir string, tool *Tool, opt Options, script string, in *synth.Inputs, objs []*layout.Object) (*Result, error) {
-	var names []string
-	for _, o := range in.Objects {
-		if err := os.WriteFile(filepath.Join(dir, o.Name), o.Data, 0o644); err != nil {
-			return nil, err
-		}
-		names = append(names, o.Name)
-	}
-	if script != "" {
-		if err := os.WriteFile(filepath.Join(dir, scriptName), []byte(script), 0o644); err != nil {
-			return nil, err
-		}
+	names := make([]string, len(in.Objects))
+	for i, o := range in.Objects {
+		names[i] = o.Name
 	}
 	args := linkArgs(tool, opt, script != "", objs, names)
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tool.Path, args...)
+	cmd := exec.Command(tool.Path, args...)
 	cmd.Dir = dir
-	// Kill the linker however it was started; WaitDelay stops Wait from
-	// hanging on pipes a killed linker's children may hold open.
-	cmd.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := bounded.Output(), bounded.Output()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmdline := commandLine(tool.Path, args)
-	err := cmd.Run()
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return nil, fmt.Errorf("linker stopped (%v) after %v: %s\n%s", ctx.Err(), opt.Timeout, cmdline, stderr.String())
-	case ctx.Err() != nil:
-		return nil, fmt.Errorf("linker stopped (%v): %s\n%s", ctx.Err(), cmdline, stderr.String())
-	}
-	if err != nil {
+	if err := runProgram(ctx, cmd); ctx.Err() != nil {
+		return nil, stopped(ctx, opt.Timeout, fmt.Errorf("%s\n%s", cmdline, stderr))
+	} else if err != nil {
 		return nil, &LinkError{Linker: tool.Linker, Reason: err.Error(), Command: cmdline, Stderr: stderr.String()}
 	}
-	image, err := os.ReadFile(filepath.Join(dir, imageName))
+	image, err := readImage(filepath.Join(dir, imageName), in, objs, opt.PageSize)
 	if err != nil {
-		return nil, fmt.Errorf("linker made no image: %v: %s", err, cmdline)
+		return nil, fmt.Errorf("%v: %s\n%s", err, cmdline, stderr)
 	}
 	lay, err := layout.Read(bytes.NewReader(image), layout.Sources{Arch: opt.Arch, PageSize: opt.PageSize,
 		Objects: objs, Script: script, Functions: in.Functions})
@@ -212,6 +269,51 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 	lay.Linker = layout.LinkerInfo{Name: tool.Linker.String(), Version: tool.Version, Command: cmdline}
 	lay.Warnings = warnings(stdout.String() + stderr.String())
 	return &Result{Image: image, Layout: lay}, nil
+}
+
+// imageSlack is what an image may hold beyond what its inputs explain:
+// headers, linker-made sections, and what a script adds.
+const imageSlack = 64 << 20
+
+// imageLimit is the largest image the inputs can explain: imageSlack, plus
+// four times the objects' bytes, the sizes of their NOBITS sections (a
+// linker may give .bss file space) and their alignments (padding), plus
+// four pages (segments start at page offsets).
+func imageLimit(in *synth.Inputs, objs []*layout.Object, pageSize uint64) int64 {
+	var explained uint64
+	add := func(n uint64) { explained = min(explained+n, math.MaxInt64/8) }
+	for _, o := range in.Objects {
+		add(uint64(len(o.Data)))
+	}
+	for _, o := range objs {
+		for _, s := range o.Sections {
+			if !s.Flags.Has(elf.SHF_ALLOC) {
+				continue
+			}
+			if s.Type == elf.SHT_NOBITS {
+				add(min(s.Size, math.MaxInt64/8))
+			}
+			add(min(s.Align, math.MaxInt64/8))
+		}
+	}
+	return int64(imageSlack + 4*explained + 4*min(pageSize, math.MaxInt64/32))
+}
+
+// readImage reads the image the linker left at path: a regular file no
+// larger than the inputs explain, read no further than that.
+func readImage(path string, in *synth.Inputs, objs []*layout.Object, pageSize uint64) ([]byte, error) {
+	limit := imageLimit(in, objs, pageSize)
+	image, err := bounded.ReadFile(path, limit)
+	var ie *bounded.InputError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, errors.New("linker made no image")
+	case errors.As(err, &ie):
+		return nil, fmt.Errorf("linker's image refused: %s; an image may hold 64 MiB, 4 pages and 4 times what its inputs explain (their bytes, NOBITS sizes and alignments)", ie.Msg)
+	case err != nil:
+		return nil, fmt.Errorf("reading the linker's image: %v", err)
+	}
+	return image, nil
 }
 
 // linkArgs is the linker's command line after its name. Every flag is
@@ -297,7 +399,8 @@ type LinkError struct {
 	Reason string
 	// Command is the command line, quoted as a shell user would type it.
 	Command string
-	// Stderr is everything the linker printed.
+	// Stderr is what the linker printed on standard error: its first and
+	// last 32 KiB, with a line saying how much was left out between.
 	Stderr string
 }
 

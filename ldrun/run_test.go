@@ -277,7 +277,7 @@ func TestVersionCacheOnDisk(t *testing.T) {
 	writeLD("fake ld 1.0")
 	for i := 0; i < 2; i++ {
 		versions.Delete(ld) // as in a new process
-		if v, err := version(ld); err != nil || v != "fake ld 1.0" {
+		if v, err := version(context.Background(), ld); err != nil || v != "fake ld 1.0" {
 			t.Fatalf("version = %q, %v", v, err)
 		}
 	}
@@ -287,7 +287,7 @@ func TestVersionCacheOnDisk(t *testing.T) {
 	time.Sleep(10 * time.Millisecond) // a new modification time
 	writeLD("fake ld 2.0 (a longer version line)")
 	versions.Delete(ld)
-	if v, _ := version(ld); v != "fake ld 2.0 (a longer version line)" || asked() != 2 {
+	if v, _ := version(context.Background(), ld); v != "fake ld 2.0 (a longer version line)" || asked() != 2 {
 		t.Errorf("after an upgrade: %q, asked %d times", v, asked())
 	}
 }

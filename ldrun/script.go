@@ -3,14 +3,16 @@ package ldrun
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/template"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/bounded"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -55,18 +57,19 @@ func ScriptOf(s *synth.Scenario) string {
 }
 
 // CheckScript makes sure name is a built-in script or a readable regular
-// file. An unknown name's error lists the built-in scripts, and suggests
-// the closest one.
+// file of at most bounded.ScriptBytes. An unknown name's error lists the
+// built-in scripts, and suggests the closest one. A file that cannot be
+// used is an error matching *bounded.InputError.
 func CheckScript(name string) error {
 	if IsBuiltinScript(name) {
 		return nil
 	}
-	info, err := os.Stat(name)
+	f, _, err := bounded.Open(name, bounded.ScriptBytes)
 	switch {
-	case err == nil && info.Mode().IsRegular():
-		return nil
 	case err == nil:
-		return fmt.Errorf("script %q is not a regular file", name)
+		return f.Close()
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("script %w", err)
 	}
 	hint := ""
 	if !strings.ContainsAny(name, "/.") {
@@ -110,9 +113,9 @@ func Script(name string, a *arches.Arch, pageSize uint64) (string, error) {
 	if err := CheckScript(name); err != nil {
 		return "", err
 	}
-	b, err := os.ReadFile(name)
+	b, err := bounded.ReadFile(name, bounded.ScriptBytes)
 	if err != nil {
-		return "", fmt.Errorf("script %q: %v", name, err)
+		return "", fmt.Errorf("script %w", err)
 	}
 	return string(b), nil
 }

@@ -2,8 +2,8 @@ package synth
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/elfsynth/elfsynth/internal/bounded"
 )
 
 // The fields each level of a scenario file knows, in the order messages
@@ -25,11 +27,18 @@ var (
 	codeFields     = []string{"address_of"}
 )
 
-// ParseFile reads the scenario file at path; see Parse.
+// ParseFile reads the scenario file at path; see Parse. Only a regular
+// file of at most 1 MiB is read, its size checked before reading: a path
+// that names anything else is an *Error. A failure of the system (an I/O
+// error) is returned as it is.
 func ParseFile(path string) (*Scenario, error) {
-	src, err := os.ReadFile(path)
+	src, err := bounded.ReadFile(path, maxFileBytes)
+	var ie *bounded.InputError
+	if errors.As(err, &ie) {
+		return nil, &Error{File: path, Msg: ie.Msg}
+	}
 	if err != nil {
-		return nil, &Error{File: path, Msg: err.Error()}
+		return nil, err
 	}
 	return Parse(path, src)
 }

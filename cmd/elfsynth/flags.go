@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/bounded"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -109,11 +109,15 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// exitCode maps an error to the exit status: 2 for bad input, 1 otherwise.
+// exitCode maps an error to the exit status: 2 for bad input (usage, a
+// scenario, a named file that is missing, unreadable, of the wrong kind or
+// too large), 1 for everything else: a tool's failure, or the
+// environment's (a full disk, a read-only folder, an I/O error).
 func exitCode(err error) int {
 	var ue *usageError
 	var se *synth.Error
-	if errors.As(err, &ue) || errors.As(err, &se) {
+	var ie *bounded.InputError
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &ie) {
 		return exitUsage
 	}
 	return exitFail
@@ -177,15 +181,11 @@ func onePositional(args []string, what string) (string, error) {
 	return args[0], nil
 }
 
-// readScenario reads a scenario file; a file that cannot be read is bad
-// input, named with the reason.
+// readScenario reads a scenario file: a path that names no readable
+// regular file of at most 1 MiB is bad input (a *synth.Error), an I/O
+// error the environment's.
 func readScenario(path string) (*synth.Scenario, error) {
-	s, err := synth.ParseFile(path)
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return nil, usagef("%v", err)
-	}
-	return s, err
+	return synth.ParseFile(path)
 }
 
 // loadPlan reads a scenario file and resolves it for a target.

@@ -1,8 +1,10 @@
 package main
 
 import (
-	"os"
+	"errors"
+	"io/fs"
 
+	"github.com/elfsynth/elfsynth/internal/bounded"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
 
@@ -22,12 +24,18 @@ func cmdInspect(c *call) int {
 	if err != nil {
 		return fail(c.stderr, err)
 	}
-	f, err := os.Open(path)
+	// Read through an io.ReaderAt, never whole; a FIFO or a device is
+	// refused before a byte is read.
+	f, _, err := bounded.Open(path, bounded.ImageBytes)
 	if err != nil {
-		return fail(c.stderr, usagef("%v", err))
+		return fail(c.stderr, err)
 	}
 	defer f.Close()
 	lay, err := layout.Read(f, layout.Sources{})
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fail(c.stderr, err) // the file could not be read: an I/O error
+	}
 	if err != nil {
 		return fail(c.stderr, usagef("%s: %v", path, err))
 	}

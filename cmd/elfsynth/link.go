@@ -73,7 +73,10 @@ func cmdLink(c *call) int {
 		script = ldrun.ScriptOf(s)
 	}
 	if err := ldrun.CheckScript(script); err != nil {
-		return fail(c.stderr, usagef("--script: %v", err))
+		return fail(c.stderr, scriptError(lf.script, s, err))
+	}
+	if !lf.all && lf.linkers[0].Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
+		return fail(c.stderr, usagef("--linker mold takes no linker script; add --script %s", ldrun.ScriptNone))
 	}
 	ctx := newInterruptible()
 	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Flags: lf.flags, Timeout: lf.timeout}
@@ -130,6 +133,9 @@ func linkOne(ctx *interruptible, opt ldrun.Options, inputs *synth.Inputs, lf *li
 	res, err := ldrun.Link(ctx, opt, inputs)
 	if err != nil {
 		return fail(c.stderr, err)
+	}
+	if ctx.Err() != nil {
+		return exitFail // interrupted: write nothing; cmdLink says so
 	}
 	if lf.out == "-" {
 		// The image takes standard output; the report goes to stderr.

@@ -74,7 +74,7 @@ func reproFiles(u *unitFlags, linkerName, scriptFlag string) ([]atomicfile.File,
 		script = ldrun.ScriptOf(u.scenario)
 	}
 	if err := ldrun.CheckScript(script); err != nil {
-		return nil, usagef("--script: %v", err)
+		return nil, scriptError(scriptFlag, u.scenario, err)
 	}
 	if l.Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
 		return nil, usagef("mold takes no linker script; use --script none")
@@ -105,6 +105,15 @@ func reproScript(p *synth.Plan, l arches.Linker, script, link string) []byte {
 	}
 	fmt.Fprintln(&b, link)
 	return []byte(b.String())
+}
+
+// scriptError is bad input naming where the script came from: --script,
+// or the scenario file's script field when the flag was not given.
+func scriptError(flag string, s *synth.Scenario, err error) error {
+	if flag == "" {
+		return usagef("%s: %v", s.File, err)
+	}
+	return usagef("--script: %v", err)
 }
 
 // unitFlags are what objects and asm are told.
@@ -141,9 +150,19 @@ func parseUnitFlags(c *call) (*unitFlags, error) {
 }
 
 // writeFiles writes every file, once all are made, all or nothing: bad
-// input writes nothing.
+// input writes nothing, and neither does an interrupt (SIGINT, SIGTERM),
+// which leaves no temporary folder behind either.
 func writeFiles(c *call, dir string, files []atomicfile.File) int {
-	err := atomicfile.WriteDir(dir, files)
+	ctx := newInterruptible()
+	err := atomicfile.WriteDirContext(ctx, dir, files)
+	if sig := ctx.status(); sig != 0 {
+		if err != nil {
+			fmt.Fprintln(c.stderr, "elfsynth: interrupted; nothing written")
+		} else {
+			fmt.Fprintln(c.stderr, "elfsynth: interrupted, after the files were written")
+		}
+		return sig
+	}
 	var bad *atomicfile.BadPathError
 	if errors.As(err, &bad) {
 		err = usagef("-o %v", err)
