@@ -85,4 +85,3 @@ func RequiredLLDs() []int {
 	}
 	return out
 }
-
