@@ -30,20 +30,27 @@ func TestGoldenFoundingCase(t *testing.T) {
 	}
 }
 
-// versionArches are the targets the linker-version scenarios run on: every
-// lld version links for all but s390x (lld 18 on).
-var versionArches = []string{"x86_64", "arm64", "riscv64", "ppc64le", "s390x"}
-
 // TestGoldenLinkerVersions pins, per installed lld version and for bfd and
-// gold, what changed between linker releases: orphan placement, PROVIDE,
-// empty output sections (testdata/versions). lld versions not installed
+// gold, what changed between linker releases (testdata/versions): where
+// orphans go, on three targets, and what PROVIDE and an empty output
+// section give, on two; the behaviour is the linker's, not the target's,
+// and each lld link costs about 0.1 s of CPU. lld versions not installed
 // are skipped, unless ELFSYNTH_REQUIRED_LLDS names them.
 func TestGoldenLinkerVersions(t *testing.T) {
-	golden.Run(t, golden.Options{
-		Scenarios: []string{filepath.Join("testdata", "versions", "*.yaml")},
-		Arches:    versionArches,
-		Linkers:   golden.VersionLinkers(),
-	})
+	for scenario, targets := range map[string][]string{
+		"orphan-placement.yaml": {"x86_64", "arm64", "riscv64"},
+		"provide.yaml":          {"x86_64", "riscv64"},
+		"empty-section.yaml":    {"x86_64", "riscv64"},
+	} {
+		t.Run(scenario, func(t *testing.T) {
+			t.Parallel()
+			golden.Run(t, golden.Options{
+				Scenarios: []string{filepath.Join("testdata", "versions", scenario)},
+				Arches:    targets,
+				Linkers:   golden.VersionLinkers(),
+			})
+		})
+	}
 }
 
 // TestGoldenFindings pins a scenario for each kind of finding on several
@@ -54,6 +61,6 @@ func TestGoldenLinkerVersions(t *testing.T) {
 func TestGoldenFindings(t *testing.T) {
 	golden.Run(t, golden.Options{
 		Scenarios: []string{filepath.Join("testdata", "findings", "*.yaml")},
-		Arches:    []string{"x86_64", "arm64", "riscv64", "ppc64le", "s390x", "mips"},
+		Arches:    []string{"x86_64", "arm64", "riscv64", "s390x", "mips"},
 	})
 }
