@@ -98,9 +98,8 @@ type placedInput struct {
 	addr  uint64
 	out   string // the output section holding it
 	syms  []string
-	index int // of the input section in its object
-	obj   string
 	from  *Object
+	index int // of the input section in from
 }
 
 // placedInputs are the input sections the image's symbols locate, in
@@ -153,8 +152,8 @@ func (l *Layout) placeInputs(objs []*Object) placedInputs {
 			k := key{c.obj, c.index}
 			p := placed[k]
 			if p == nil {
-				p = &placedInput{name: c.obj.Name + "(" + sec.Name + ")", sec: sec, addr: start, index: c.index,
-					obj: c.obj.Name, out: y.Section, from: c.obj}
+				p = &placedInput{name: c.obj.Name + "(" + sec.Name + ")", sec: sec, addr: start, out: y.Section,
+					from: c.obj, index: c.index}
 				placed[k] = p
 				in.list = append(in.list, p)
 			}
@@ -300,7 +299,7 @@ func (l *Layout) findOrphans(script string, objs []*Object, in placedInputs) {
 		}
 		g.inputs = append(g.inputs, o.obj.Name+"("+o.sec.Name+")")
 		for _, p := range in.list {
-			if p.obj == o.obj.Name && p.index == o.index {
+			if p.from == o.obj && p.index == o.index {
 				g.syms = append(g.syms, p.syms...)
 			}
 		}
@@ -315,7 +314,7 @@ func (l *Layout) findOrphans(script string, objs []*Object, in placedInputs) {
 // orphan's output section after it), else "".
 func (l *Layout) orphanPlace(o orphanInput, in placedInputs) string {
 	for _, p := range in.list {
-		if p.obj == o.obj.Name && p.index == o.index {
+		if p.from == o.obj && p.index == o.index {
 			return p.out
 		}
 	}
