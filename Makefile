@@ -4,8 +4,12 @@
 GO       ?= go
 ELFSYNTH := bin/elfsynth
 # Debian packages: the GNU tools of every target (from the arches table), then
-# the other linkers and elfutils.
-PACKAGES  = $(shell $(GO) run ./cmd/elfsynth packages) lld-19 mold elfutils
+# the other linkers and elfutils. lld-19 is the lld golden files pin (plain
+# "lld"), lld-22 the newest Debian 12 has; other lld-NN are picked up when
+# present, and EXTRA_PACKAGES adds some (CI: EXTRA_PACKAGES=lld-16).
+LLDS     ?= lld-19 lld-22
+EXTRA_PACKAGES ?=
+PACKAGES  = $(shell $(GO) run ./cmd/elfsynth packages) $(LLDS) mold elfutils $(EXTRA_PACKAGES)
 FUZZTIME ?= 20s
 
 .PHONY: all build toolchains demo test test-long golden bench fuzz kernel-fixtures clean

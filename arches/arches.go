@@ -143,6 +143,36 @@ type KernelShape struct {
 	AfterMemory []string
 }
 
+// KernelRWX says whether a target's kernel gives its text, read-only
+// data, init memory and data permissions of their own once booted
+// (CONFIG_STRICT_KERNEL_RWX, from arch/*/Kconfig of Linux 6.1).
+type KernelRWX uint8
+
+// The kinds of KernelRWX.
+const (
+	// RWXAlways: the target has STRICT_KERNEL_RWX and cannot turn it off
+	// (x86, arm64, s390, parisc).
+	RWXAlways KernelRWX = iota
+	// RWXOptional: the target offers STRICT_KERNEL_RWX as an option
+	// (ARCH_OPTIONAL_KERNEL_RWX: arm, riscv, powerpc); tinyconfig has it
+	// off, and the script then aligns the boundaries to cache lines only.
+	RWXOptional
+	// RWXNever: the target has no STRICT_KERNEL_RWX; its kernel maps
+	// itself with one set of permissions (mips, m68k, sparc, sh, alpha,
+	// arc, loongarch in 6.1).
+	RWXNever
+)
+
+func (k KernelRWX) String() string {
+	switch k {
+	case RWXOptional:
+		return "optional"
+	case RWXNever:
+		return "never"
+	}
+	return "always"
+}
+
 // Arch is one target.
 type Arch struct {
 	// Name is the user-facing name: "x86_64", "arm64be", ...
@@ -222,6 +252,11 @@ type Arch struct {
 	// Kernel says where the target's kernel linker script differs from
 	// the generic shape of include/asm-generic/vmlinux.lds.h.
 	Kernel KernelShape
+
+	// KernelRWX says whether the target's kernel maps text, read-only
+	// data and data with permissions of their own (STRICT_KERNEL_RWX);
+	// the zero value is RWXAlways.
+	KernelRWX KernelRWX
 
 	// LinkFlags are extra flags every linker but mold gets for this
 	// target (riscv: --no-relax, so relaxation neither needs

@@ -161,6 +161,7 @@ var table = []*Arch{
 		DataMappingSymbol: "$d",
 		SectionTypePrefix: "%", // "@" starts a comment in ARM GNU as
 		KernelBase:        0xc0008000,
+		KernelRWX:         RWXOptional,
 		CodeArch:          "arm",
 	},
 	{
@@ -177,6 +178,7 @@ var table = []*Arch{
 		SectionTypePrefix: "@",
 		AsmPrologue:       "\t.option norelax\n",
 		KernelBase:        0xffffffff80000000,
+		KernelRWX:         RWXOptional,
 		LinkFlags:         []string{"--no-relax"},
 		CodeArch:          "riscv64",
 	},
@@ -195,6 +197,7 @@ var table = []*Arch{
 		SectionTypePrefix: "@",
 		AsmPrologue:       "\t.option norelax\n",
 		KernelBase:        0xc0000000, // PAGE_OFFSET; rv32 links the kernel there
+		KernelRWX:         RWXOptional,
 		LinkFlags:         []string{"--no-relax"},
 		CodeArch:          "",
 	},
@@ -208,6 +211,7 @@ var table = []*Arch{
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0xc000000000000000,
+		KernelRWX:         RWXOptional,
 		CodeArch:          "ppc64le",
 	},
 	{
@@ -220,6 +224,7 @@ var table = []*Arch{
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0xc000000000000000,
+		KernelRWX:         RWXOptional,
 		CodeArch:          "ppc64",
 	},
 	{
@@ -233,6 +238,7 @@ var table = []*Arch{
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0xc0000000,
+		KernelRWX:         RWXOptional,
 		CodeArch:          "",
 	},
 	{
@@ -267,6 +273,7 @@ var table = []*Arch{
 		SizeMultiple:      16,
 		SectionTypePrefix: "@",
 		KernelBase:        0xffffffff80100000,
+		KernelRWX:         RWXNever,
 		Kernel:            mipsKernel,
 		CodeArch:          "mips64le",
 	},
@@ -287,6 +294,7 @@ var table = []*Arch{
 		SizeMultiple:      16,
 		SectionTypePrefix: "@",
 		KernelBase:        0x80100000,
+		KernelRWX:         RWXNever,
 		Kernel:            mipsKernel,
 		CodeArch:          "mips",
 	},
@@ -300,6 +308,7 @@ var table = []*Arch{
 		DefaultSections:   plainSections(4, 4, 4),
 		SectionTypePrefix: "@",
 		KernelBase:        0x1000,
+		KernelRWX:         RWXNever,
 	},
 	{
 		Name: "sparc64", Class: elf64, Endian: Big, Machine: elf.EM_SPARCV9,
@@ -314,6 +323,7 @@ var table = []*Arch{
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0x404000,
+		KernelRWX:         RWXNever,
 	},
 	{
 		Name: "sh4", Class: elf32, Endian: Little, Machine: elf.EM_SH,
@@ -326,6 +336,7 @@ var table = []*Arch{
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0x8c001000,
+		KernelRWX:         RWXNever,
 	},
 	{
 		Name: "alpha", Class: elf64, Endian: Little, Machine: elf.EM_ALPHA,
@@ -338,6 +349,7 @@ var table = []*Arch{
 		SizeRoundsToAlign: true,
 		SectionTypePrefix: "@",
 		KernelBase:        0xfffffc0001010000,
+		KernelRWX:         RWXNever,
 	},
 	{
 		Name: "hppa", Class: elf32, Endian: Big, Machine: elf.EM_PARISC,
@@ -367,6 +379,7 @@ var table = []*Arch{
 		SizeRoundsToAlign: true,
 		SectionTypePrefix: "@",
 		KernelBase:        0x80000000,
+		KernelRWX:         RWXNever,
 	},
 	{
 		// Debian 12 has no loongarch64 GNU tools: nothing here was
@@ -383,5 +396,6 @@ var table = []*Arch{
 		DefaultSections:   plainSections(1, 1, 1),
 		SectionTypePrefix: "@",
 		KernelBase:        0x9000000000200000,
+		KernelRWX:         RWXNever,
 	},
 }

@@ -136,6 +136,58 @@ func Available(a *arches.Arch) []arches.Linker {
 	return out
 }
 
+// Installed finds every linker Available lists for a, with the path and
+// version line of each: what `arches` shows.
+func Installed(a *arches.Arch) ([]*Tool, error) {
+	var out []*Tool
+	for _, l := range Available(a) {
+		t, err := Find(a, l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// IsDefaultLLD reports whether l is the lld that plain "lld" means here.
+func IsDefaultLLD(l arches.Linker) bool {
+	return l.Kind() == arches.LinkerLLD && (l.Version() == 0 || l.Version() == DefaultLLDVersion())
+}
+
+// ShortVersion is the release number in a linker's version line: the last
+// word that looks like one ("GNU gold (GNU Binutils for Debian 2.40) 1.16"
+// is 1.16, "Debian LLD 16.0.6 (compatible with GNU linkers)" is 16.0.6),
+// or the whole line when no word does.
+func ShortVersion(line string) string {
+	short := ""
+	for _, w := range strings.Fields(line) {
+		w = strings.Trim(w, "(),;")
+		if releaseNumber(w) {
+			short = w
+		}
+	}
+	if short == "" {
+		return line
+	}
+	return short
+}
+
+// releaseNumber reports whether w is digits and dots with at least one dot
+// between digits ("2.40", "16.0.6").
+func releaseNumber(w string) bool {
+	parts := strings.Split(w, ".")
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // program is the executable of l for a and the Debian package it comes in.
 func program(a *arches.Arch, l arches.Linker) (prog, pkg string) {
 	switch l.Kind() {

@@ -38,8 +38,10 @@ type Layout struct {
 	Orphans []string `json:"orphans"`
 	// Warnings are the linker's diagnostics.
 	Warnings []string `json:"warnings"`
-	// Findings are pages that would need two permissions at run time.
-	Findings []string `json:"findings"`
+	// Findings are what a reviewer should look at: pages that would need
+	// two permissions at run time, page-aligned objects sharing pages,
+	// orphans, misplaced content (see FindingKind).
+	Findings []Finding `json:"findings"`
 	// Code is each generated function decoded after linking.
 	Code []CodeCheck `json:"code"`
 
@@ -240,7 +242,7 @@ func Read(image io.ReaderAt, src Sources) (lay *Layout, err error) {
 	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
 		return nil, fmt.Errorf("not a linked image: ELF type %v", f.Type)
 	}
-	lay = &Layout{Symbols: []Symbol{}, Orphans: []string{}, Warnings: []string{}, Findings: []string{}, Code: []CodeCheck{},
+	lay = &Layout{Symbols: []Symbol{}, Orphans: []string{}, Warnings: []string{}, Findings: []Finding{}, Code: []CodeCheck{},
 		image: image, order: f.ByteOrder, ptrSize: 4}
 	if f.Class == elf.ELFCLASS64 {
 		lay.ptrSize = 8
@@ -260,10 +262,11 @@ func Read(image io.ReaderAt, src Sources) (lay *Layout, err error) {
 	}
 	ix := indexInputs(src.Objects)
 	lay.findHoles(holeFinder{ix: ix, arch: a, noInputs: len(ix) == 0, script: src.Script})
-	lay.runtime(lay.PageSize)
+	rules := lay.runtime(a, src.Script)
 	if src.Script != "" {
 		lay.Orphans = orphans(src.Script, src.Objects)
 	}
+	lay.findings(src, rules)
 	if a != nil {
 		lay.checkCode(f, a, src.Functions)
 	}

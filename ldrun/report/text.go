@@ -67,7 +67,12 @@ func Layout(w io.Writer, l *layout.Layout) error {
 		}
 	}
 	list("orphans", l.Orphans)
-	list("findings", l.Findings)
+	if len(l.Findings) > 0 {
+		p("\nfindings:\n")
+		for _, f := range l.Findings {
+			p("  %s\t%s\t%s\n", f.Kind, f.Page, f.Message)
+		}
+	}
 	list("warnings", l.Warnings)
 	return tw.Flush()
 }
