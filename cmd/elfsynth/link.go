@@ -162,13 +162,13 @@ type allResult struct {
 	// Skipped names linkers not run, with why.
 	Skipped []string `json:"skipped"`
 	// Differences compare each layout with the first one.
-	Differences []string `json:"differences"`
+	Differences []layout.Change `json:"differences"`
 }
 
 // linkAll links with every installed linker of the target (mold only
 // without a script) and lists how the layouts differ from the first.
 func linkAll(ctx *interruptible, opt ldrun.Options, inputs *synth.Inputs, lf *linkFlags, c *call) int {
-	r := allResult{Layouts: []*layout.Layout{}, Skipped: []string{}, Differences: []string{}}
+	r := allResult{Layouts: []*layout.Layout{}, Skipped: []string{}, Differences: []layout.Change{}}
 	for _, l := range lf.linkers {
 		if l.Kind() == arches.LinkerMold && opt.Script != ldrun.ScriptNone {
 			r.Skipped = append(r.Skipped, "mold: takes no linker script")
@@ -190,7 +190,7 @@ func linkAll(ctx *interruptible, opt ldrun.Options, inputs *synth.Inputs, lf *li
 		return fail(c.stderr, fmt.Errorf("no linker for %s is installed: %v", lf.arch.Name, r.Skipped))
 	}
 	for _, lay := range r.Layouts[1:] {
-		r.Differences = append(r.Differences, layout.Diff(r.Layouts[0], lay)...)
+		r.Differences = append(r.Differences, layout.Diff(r.Layouts[0], lay).Changes...)
 	}
 	if lf.asJSON {
 		return writeJSON(c, r)
@@ -203,7 +203,7 @@ func linkAll(ctx *interruptible, opt ldrun.Options, inputs *synth.Inputs, lf *li
 	}
 	fmt.Fprintln(c.stdout, "differences:")
 	for _, d := range r.Differences {
-		fmt.Fprintf(c.stdout, "  %s\n", d)
+		fmt.Fprintf(c.stdout, "  %s %s%s%s: %s -> %s\n", d.Kind, d.Section, d.Symbol, d.Segment, d.Old, d.New)
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(c.stdout, "skipped: %s\n", s)
