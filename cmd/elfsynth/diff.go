@@ -229,11 +229,16 @@ func linkSide(ctx context.Context, a *arches.Arch, path, linkerName, script, pag
 
 // kindNames lists the kinds --ignore takes.
 func kindNames() string {
+	return kindList(layout.ChangeKinds()) + "; none (hide nothing) or default"
+}
+
+// kindList writes kinds separated by commas.
+func kindList(kinds []layout.ChangeKind) string {
 	var names []string
-	for _, k := range layout.ChangeKinds() {
+	for _, k := range kinds {
 		names = append(names, string(k))
 	}
-	return strings.Join(names, ", ") + "; none (hide nothing) or default"
+	return strings.Join(names, ", ")
 }
 
 // parseIgnore reads --ignore: kinds, "none" to hide nothing, "default"

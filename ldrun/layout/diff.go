@@ -25,7 +25,7 @@ type Delta struct {
 type Totals struct {
 	// Padding is the layout's padding total (Layout.Padding).
 	Padding uint64 `json:"padding"`
-	// LoadSize is the memory of the loadable segments, their memsz summed.
+	// LoadSize is the memory of the loadable segments (see LoadSize).
 	LoadSize uint64 `json:"load_size"`
 	// Pages are the pages of each runtime permission.
 	Pages []PermPages `json:"pages"`
@@ -251,13 +251,19 @@ func abs(n int64) int64 {
 func delta(old, new uint64) int64 { return int64(new - old) }
 
 func totals(l *Layout) Totals {
-	t := Totals{Padding: l.Padding, Pages: PagesPerPerm(l)}
+	return Totals{Padding: l.Padding, LoadSize: LoadSize(l), Pages: PagesPerPerm(l)}
+}
+
+// LoadSize is the memory of the loadable segments that hold sections: a
+// segment of the ELF headers alone does not count.
+func LoadSize(l *Layout) uint64 {
+	var n uint64
 	for _, s := range loadSegments(l) {
 		if s.first != "" {
-			t.LoadSize += s.Memsz
+			n += s.Memsz
 		}
 	}
-	return t
+	return n
 }
 
 // isPadding says whether a hole counts as padding.
