@@ -269,3 +269,65 @@ func markLinkerSymbols(d *layout.Delta, known *knownSymbols) {
 		}
 	}
 }
+
+// linkerComparer compares the rows of the founding case's matrix that
+// share a target, page size and variant with the first of them that
+// linked, as soon as all of them are done, and then lets their layouts
+// go: a matrix of any size keeps only the layouts of unfinished groups.
+type linkerComparer struct {
+	rows    []ReproRow
+	jobs    []Job
+	ignore  []layout.ChangeKind
+	members map[reproGroup][]int
+	left    map[reproGroup]int
+	layouts map[int]*layout.Layout
+}
+
+type reproGroup struct {
+	arch, variant string
+	page          uint64
+}
+
+// newLinkerComparer compares the rows of jobs; register tells it their
+// groups.
+func newLinkerComparer(rows []ReproRow, jobs []Job, ignore []layout.ChangeKind) *linkerComparer {
+	return &linkerComparer{rows: rows, jobs: jobs, ignore: ignore, members: map[reproGroup][]int{}, left: map[reproGroup]int{},
+		layouts: map[int]*layout.Layout{}}
+}
+
+// register notes that row i, of the group its job makes, will finish.
+func (c *linkerComparer) register(i int, g reproGroup) {
+	c.members[g] = append(c.members[g], i)
+	c.left[g]++
+}
+
+// done records row i's result; once its group is complete it compares it.
+func (c *linkerComparer) done(i int, r *Result) {
+	g := reproGroup{c.rows[i].Arch, c.rows[i].Variant, c.rows[i].PageSize}
+	if r != nil {
+		c.layouts[i] = r.Layout
+	}
+	if c.left[g]--; c.left[g] > 0 {
+		return
+	}
+	ref := -1
+	for _, j := range c.members[g] {
+		lay := c.layouts[j]
+		switch {
+		case lay == nil:
+		case ref < 0:
+			ref = j
+		default:
+			delta := layout.Diff(c.layouts[ref], lay)
+			o := c.jobs[j].Options
+			if known, err := knownFor(c.jobs[j].Inputs, o.Script, o.Arch, o.PageSize); err == nil {
+				markLinkerSymbols(delta, known)
+			}
+			d := layout.NewComparison(c.rows[ref].Linker, c.rows[j].Linker, delta, c.ignore)
+			c.rows[j].ComparedWith, c.rows[j].Differences, c.rows[j].Hidden = c.rows[ref].Linker, d.Changes, d.Hidden
+		}
+	}
+	for _, j := range c.members[g] {
+		delete(c.layouts, j)
+	}
+}

@@ -144,3 +144,68 @@ func alikeKey(group string, c *layout.Comparison) string {
 	}{c.Changes, c.Old, c.New})
 	return group + "\x00" + string(b)
 }
+
+// ReproDifferences writes, after ReproTable, how each linker's layout
+// differs from its reference's (the first linker that linked the same
+// target, page size and variant): one line for the linkers of a target
+// that differ alike, with the kinds of their differences counted and the
+// page sizes and variants where they do, then a footer counting the
+// hidden ones. --json has the records themselves.
+func ReproDifferences(w io.Writer, rows []ldrun.ReproRow) error {
+	p := &printer{w: w}
+	// First, the linkers of each target, page size and variant that
+	// differ alike; then those groups, across page sizes and variants.
+	type alikeKey struct{ arch, ref, page, variant, kinds string }
+	var alikeOrder []alikeKey
+	alike := map[alikeKey][]string{}
+	hidden := map[layout.ChangeKind]int{}
+	for _, r := range rows {
+		for k, n := range r.Hidden {
+			hidden[k] += n
+		}
+		if len(r.Differences) == 0 {
+			continue
+		}
+		k := alikeKey{r.Arch, r.ComparedWith, pageK(r.PageSize), r.Variant, kindCounts(r.Differences)}
+		if alike[k] == nil {
+			alikeOrder = append(alikeOrder, k)
+		}
+		alike[k] = append(alike[k], r.Linker)
+	}
+	type lineKey struct{ arch, ref, linkers, kinds string }
+	var order []lineKey
+	where := map[lineKey][]string{}
+	for _, k := range alikeOrder {
+		l := lineKey{k.arch, k.ref, strings.Join(alike[k], ", "), k.kinds}
+		if where[l] == nil {
+			order = append(order, l)
+		}
+		where[l] = append(where[l], k.page+" "+k.variant)
+	}
+	if len(order) > 0 {
+		p.printf("\ndifferences between linkers (link --linker all shows them in full; --json lists them):\n")
+	}
+	for _, l := range order {
+		p.printf("  %s: %s differ from %s by %s\n      in %s\n", l.arch, l.linkers, l.ref, l.kinds, strings.Join(where[l], ", "))
+	}
+	if h := hiddenLine(hidden); h != "" {
+		p.printf("\n%s\n", h)
+	}
+	return p.err
+}
+
+// kindCounts writes how many changes of each kind there are, in the
+// order of layout.ChangeKinds.
+func kindCounts(changes []layout.Change) string {
+	n := map[layout.ChangeKind]int{}
+	for _, c := range changes {
+		n[c.Kind]++
+	}
+	var parts []string
+	for _, k := range layout.ChangeKinds() {
+		if n[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
