@@ -85,3 +85,4 @@ func RequiredLLDs() []int {
 	}
 	return out
 }
+
