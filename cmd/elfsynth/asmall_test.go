@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/linkertest"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
@@ -24,8 +25,8 @@ import (
 // still run.
 func TestAsmLinkerAll(t *testing.T) {
 	x, _ := arches.Lookup("x86_64")
-	needLinker(t, x, arches.LinkerBFD)
-	needLinker(t, x, arches.LinkerGold)
+	linkertest.Need(t, x, arches.LinkerBFD)
+	linkertest.Need(t, x, arches.LinkerGold)
 	toolcheck.Require(t, "sh")
 	toolcheck.Require(t, "readelf")
 	toolcheck.Require(t, x.Tool("as"))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -14,8 +13,8 @@ import (
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/internal/atomicfile"
+	"github.com/elfsynth/elfsynth/internal/linkertest"
 	"github.com/elfsynth/elfsynth/internal/textdiff"
-	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
@@ -32,20 +31,6 @@ func linkerFor(a *arches.Arch) arches.Linker {
 		return arches.LinkerBFD
 	}
 	return arches.LLDVersion(ldrun.DefaultLLD)
-}
-
-// needLinker skips t, or fails it when toolchains are required, when l is
-// not installed for a.
-func needLinker(t *testing.T, a *arches.Arch, l arches.Linker) {
-	t.Helper()
-	if _, err := ldrun.Find(a, l); errors.Is(err, ldrun.ErrNotInstalled) {
-		if toolcheck.RequiredLinker(l) {
-			t.Fatalf("%v (%s=1)", err, toolcheck.EnvRequire)
-		}
-		t.Skipf("%v", err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // checkGolden compares got with the golden file, or rewrites it under
@@ -73,7 +58,7 @@ func TestDiffFoundingCase(t *testing.T) {
 		l := linkerFor(a)
 		t.Run(a.Name, func(t *testing.T) {
 			t.Parallel()
-			needLinker(t, a, l)
+			linkertest.Need(t, a, l)
 			args := []string{"diff", "--arch", a.Name, "--linker", l.String(), "--old-script", ldrun.ScriptKernel,
 				"--new-script", ldrun.ScriptKernelFixed, founding("zero-page-before.yaml"), founding("zero-page-after.yaml")}
 			rc, out, errs := runCmd(run, args...)
@@ -103,7 +88,7 @@ func TestDiffFoundingCase(t *testing.T) {
 // bad input exits 2 with one message.
 func TestDiffSelf(t *testing.T) {
 	a, _ := arches.Lookup("x86_64")
-	needLinker(t, a, arches.LinkerBFD)
+	linkertest.Need(t, a, arches.LinkerBFD)
 	img := filepath.Join(t.TempDir(), "vmlinux")
 	rc, _, errs := runCmd(run, "link", "--arch", "x86_64", "-o", img, founding("zero-page-before.yaml"))
 	require.Equal(t, exitOK, rc, errs)

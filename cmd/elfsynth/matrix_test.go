@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/linkertest"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
@@ -43,7 +44,7 @@ func matrixJSON(t *testing.T, wantRC int, args ...string) matrixResult {
 // fails, the rows are still printed and the exit status is 1.
 func TestLinkAllOneLinkerFails(t *testing.T) {
 	x, _ := arches.Lookup("x86_64")
-	needLinker(t, x, arches.LinkerGold)
+	linkertest.Need(t, x, arches.LinkerGold)
 	fakeLinkers(t, "ld.bfd")
 	scen := founding("zero-page-before.yaml")
 
@@ -85,8 +86,8 @@ func TestLinkAllOneLinkerFails(t *testing.T) {
 func TestLinkMatrix(t *testing.T) {
 	for _, name := range []string{"x86_64", "arm64"} {
 		a, _ := arches.Lookup(name)
-		needLinker(t, a, arches.LinkerBFD)
-		needLinker(t, a, arches.LinkerGold)
+		linkertest.Need(t, a, arches.LinkerBFD)
+		linkertest.Need(t, a, arches.LinkerGold)
 	}
 	r := matrixJSON(t, exitOK, "--arch", "x86_64,arm64", "--linker", "bfd,gold", "--page-size", "all", founding("zero-page-before.yaml"))
 	var got []string
@@ -116,8 +117,8 @@ func pageLabel(n uint64) string { return fmt.Sprintf("%dK", n>>10) }
 // that GNU ld drops, a page more of data.
 func TestLinkerDifferencesByDefault(t *testing.T) {
 	x, _ := arches.Lookup("x86_64")
-	needLinker(t, x, arches.LinkerBFD)
-	needLinker(t, x, arches.LinkerGold)
+	linkertest.Need(t, x, arches.LinkerBFD)
+	linkertest.Need(t, x, arches.LinkerGold)
 	scen := founding("zero-page-before.yaml")
 	r := matrixJSON(t, exitOK, "--arch", "x86_64", "--linker", "bfd,gold", scen)
 	require.Empty(t, r.Comparisons[0].Changes)
@@ -140,8 +141,8 @@ func TestLinkerDifferencesByDefault(t *testing.T) {
 
 	m, _ := arches.Lookup("mips")
 	lld := arches.LLDVersion(ldrun.DefaultLLD)
-	needLinker(t, m, arches.LinkerBFD)
-	needLinker(t, m, lld)
+	linkertest.Need(t, m, arches.LinkerBFD)
+	linkertest.Need(t, m, lld)
 	r = matrixJSON(t, exitOK, "--arch", "mips", "--linker", "bfd,"+lld.String(), scen)
 	c = r.Comparisons[0]
 	require.True(t, hasChangeIn(c.Changes, layout.ChangeSectionAdded, ".got"), "%+v", c.Changes)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
+	"github.com/elfsynth/elfsynth/internal/linkertest"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
@@ -16,7 +17,7 @@ import (
 // link fails it prints the table and exits 1.
 func TestReproOneLinkerFails(t *testing.T) {
 	x, _ := arches.Lookup("x86_64")
-	needLinker(t, x, arches.LinkerGold)
+	linkertest.Need(t, x, arches.LinkerGold)
 	fakeLinkers(t, "ld.bfd")
 	rc, out, errs := runCmd(run, "repro", "zero-page", "--arch", "x86_64", "--linker", "bfd,gold", "--json")
 	require.Equal(t, exitOK, rc, errs)
@@ -49,8 +50,8 @@ func TestReproOneLinkerFails(t *testing.T) {
 func TestReproComparesLinkers(t *testing.T) {
 	m, _ := arches.Lookup("mips")
 	lld := arches.LLDVersion(ldrun.DefaultLLD)
-	needLinker(t, m, arches.LinkerBFD)
-	needLinker(t, m, lld)
+	linkertest.Need(t, m, arches.LinkerBFD)
+	linkertest.Need(t, m, lld)
 	args := []string{"repro", "zero-page", "--arch", "mips", "--linker", "bfd," + lld.String(), "--page-size", "4K"}
 	rc, out, errs := runCmd(run, append(args, "--json")...)
 	require.Equal(t, exitOK, rc, errs)
