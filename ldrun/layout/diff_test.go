@@ -225,3 +225,22 @@ func TestValueJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffSymbolBeforeItsSection: GNU ld counts __end_rodata in .data
+// while it lies before .data's start; its offset is negative, and when it
+// moves that is a shift like any other.
+func TestDiffSymbolBeforeItsSection(t *testing.T) {
+	mk := func(end Addr) *Layout {
+		return testLayout([]Section{{Name: ".rodata", Addr: 0x1000, Size: 0x10}, {Name: ".data", Addr: 0x4000, Size: 8}},
+			[]Symbol{{Name: "ro", Addr: 0x1000, Size: 0x10, Section: ".rodata"}, {Name: "__end_rodata", Addr: end, Section: ".data"},
+				{Name: "d", Addr: 0x4000, Size: 8, Section: ".data"}}, nil)
+	}
+	if d := Diff(mk(0x2000), mk(0x2000)); len(d.Changes) != 0 {
+		t.Errorf("no move, changes %+v", d.Changes)
+	}
+	d := Diff(mk(0x2000), mk(0x3000))
+	want := []Change{{Kind: ChangeSymbolShift, Section: ".data", Symbol: "__end_rodata", Old: Text("-0x2000"), New: Text("-0x1000"), Delta: 0x1000, Count: 1}}
+	if fmt.Sprint(d.Changes) != fmt.Sprint(want) {
+		t.Errorf("changes %+v, want %+v", d.Changes, want)
+	}
+}

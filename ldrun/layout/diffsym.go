@@ -52,10 +52,12 @@ func newPlaces(l, other *Layout) places {
 		}
 	}
 	for _, s := range l.Sections {
+		if _, dup := p.secs[s.Name]; !dup {
+			p.secs[s.Name] = s
+		}
 		if !s.Alloc() {
 			continue
 		}
-		p.secs[s.Name] = s
 		p.edges[s.Addr] = append(p.edges[s.Addr], "start "+s.Name)
 		p.edges[Addr(s.End())] = append(p.edges[Addr(s.End())], "end "+s.Name)
 		if s.Size > 0 && theirs[s.Name] && !s.Flags.Has(elf.SHF_TLS) {
@@ -65,22 +67,40 @@ func newPlaces(l, other *Layout) places {
 	return p
 }
 
-// offset is s's offset in its section, if it has one.
-func (p places) offset(s Symbol) (uint64, bool) {
+// offset is s's offset from the start of its section, negative for a
+// symbol a linker counts in a section it lies before (GNU ld's
+// __end_rodata in .data); false for an absolute symbol.
+func (p places) offset(s Symbol) (int64, bool) {
 	sec, ok := p.secs[s.Section]
-	if !ok || s.Addr < sec.Addr {
+	if !ok {
 		return 0, false
 	}
-	return uint64(s.Addr - sec.Addr), true
+	return int64(s.Addr - sec.Addr), true
 }
 
-// where writes a symbol's place for a report: ".data+0x10", or the
-// address of an absolute symbol or one outside its section.
+// where writes a symbol's place for a report: ".data+0x10", ".data-0x8",
+// or the value of an absolute symbol.
 func (p places) where(s Symbol) string {
 	if off, ok := p.offset(s); ok {
-		return fmt.Sprintf("%s+%#x", s.Section, off)
+		return s.Section + signedHex(off)
 	}
 	return fmt.Sprintf("%s %s", s.Section, s.Addr)
+}
+
+// signedHex writes n in hex with its sign: "+0x10", "-0x8".
+func signedHex(n int64) string {
+	if n < 0 {
+		return fmt.Sprintf("-%#x", uint64(-n))
+	}
+	return fmt.Sprintf("+%#x", uint64(n))
+}
+
+// offsetValue is an offset for a change: hex, or a name when negative.
+func offsetValue(n int64) Value {
+	if n < 0 {
+		return Text(signedHex(n))
+	}
+	return Hex(uint64(n))
 }
 
 // relation places an address against an anchor: inside it at an offset,
@@ -149,7 +169,7 @@ func sameEdge(po places, o Symbol, pn places, n Symbol) bool {
 // shiftable is a symbol that stayed in its section, with its offsets.
 type shiftable struct {
 	name           string
-	oldOff, newOff uint64
+	oldOff, newOff int64
 }
 
 func diffSymbols(old, new *Layout) []Change {
@@ -214,13 +234,13 @@ func shiftRuns(stayed map[string][]shiftable) []Change {
 		})
 		for i := 0; i < len(ss); {
 			j := i + 1
-			d := delta(ss[i].oldOff, ss[i].newOff)
-			for j < len(ss) && delta(ss[j].oldOff, ss[j].newOff) == d {
+			d := ss[i].newOff - ss[i].oldOff
+			for j < len(ss) && ss[j].newOff-ss[j].oldOff == d {
 				j++
 			}
 			if d != 0 {
 				c := Change{Kind: ChangeSymbolShift, Section: sec, Symbol: ss[i].name, Count: j - i,
-					Old: Hex(ss[i].oldOff), New: Hex(ss[i].newOff), Delta: d}
+					Old: offsetValue(ss[i].oldOff), New: offsetValue(ss[i].newOff), Delta: d}
 				if j-i > 1 {
 					c.Last = ss[j-1].name
 				}

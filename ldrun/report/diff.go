@@ -180,7 +180,7 @@ func deltaText(c layout.Change) string {
 	switch {
 	case c.Delta == 0:
 		return ""
-	case c.Old.Hex || c.New.Hex:
+	case c.Old.Hex || c.New.Hex || c.Kind == layout.ChangeSymbolShift:
 		if c.Delta < 0 {
 			return fmt.Sprintf("-%#x", uint64(-c.Delta))
 		}
