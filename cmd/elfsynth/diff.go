@@ -52,9 +52,14 @@ a failure); 1 when a linker or the environment failed; 2 on bad input.`,
 
 // cmdDiff reads or links both sides and prints how they differ.
 func cmdDiff(c *call) int {
-	ignore, err := parseIgnore(c.list("ignore"), nil)
-	if err != nil {
-		return fail(c.stderr, err)
+	// diff hides nothing unless asked; "default" names the kinds that
+	// linker comparisons hide.
+	var ignore []layout.ChangeKind
+	var err error
+	if list := c.list("ignore"); len(list) > 0 {
+		if ignore, err = parseIgnore(list, layout.CosmeticKinds(true)); err != nil {
+			return fail(c.stderr, err)
+		}
 	}
 	ctx := newInterruptible()
 	var sides [2]*diffSide
@@ -229,7 +234,7 @@ func linkSide(ctx context.Context, a *arches.Arch, path, linkerName, script, pag
 
 // kindNames lists the kinds --ignore takes.
 func kindNames() string {
-	return kindList(layout.ChangeKinds()) + "; none (hide nothing) or default"
+	return kindList(layout.ChangeKinds()) + "; none (hide nothing) or default (what link --linker all hides)"
 }
 
 // kindList writes kinds separated by commas.

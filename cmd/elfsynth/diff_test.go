@@ -99,6 +99,17 @@ func TestDiffSelf(t *testing.T) {
 	require.Equal(t, exitOK, rc)
 	require.Contains(t, out, `"changes": []`)
 
+	// Two linkers: diff shows everything unless --ignore says otherwise;
+	// --ignore default hides what linker comparisons hide.
+	two := []string{"diff", "--arch", "x86_64", "--old-linker", "bfd", "--new-linker", "gold", founding("zero-page-before.yaml")}
+	linkertest.Need(t, a, arches.LinkerGold)
+	rc, out, errs = runCmd(run, two...)
+	require.Equal(t, exitOK, rc, errs)
+	require.Regexp(t, `absolute +\*ABS\* +__end_rodata +\.data\+0x0 +\*ABS\* 0xffffffff81004000`, out)
+	rc, out, errs = runCmd(run, append(two, "--ignore", "default")...)
+	require.Equal(t, exitOK, rc, errs)
+	require.Contains(t, out, "no differences\nhidden: ")
+
 	scen := founding("zero-page-before.yaml")
 	for _, args := range [][]string{
 		{img},
