@@ -70,6 +70,13 @@ type ReproRow struct {
 	RuntimePerm layout.Perm `json:"empty_zero_page_runtime_perm"`
 	// Error is set when the link failed; the other fields are then empty.
 	Error string `json:"error,omitempty"`
+	// ComparedWith names the reference linker of the row's target, page
+	// size and variant: the first that linked. Differences are how this
+	// row's layout differs from its layout, in the records of
+	// layout.Diff, and Hidden counts those of ignored kinds.
+	ComparedWith string                    `json:"compared_with,omitempty"`
+	Differences  []layout.Change           `json:"differences,omitempty"`
+	Hidden       map[layout.ChangeKind]int `json:"hidden,omitempty"`
 }
 
 // ReproOptions select the matrix; empty means all.
@@ -82,6 +89,9 @@ type ReproOptions struct {
 	Timeout time.Duration
 	// Progress, when set, is called after each link.
 	Progress func(done, total int)
+	// Ignore are the kinds of difference between linkers that rows count
+	// but do not list (see layout.CosmeticKinds).
+	Ignore []layout.ChangeKind
 }
 
 // reproJob is one link of the matrix with what it stands for.
@@ -107,6 +117,10 @@ func ZeroPage(ctx context.Context, opt ReproOptions) ([]ReproRow, error) {
 		ljobs[i] = j.job
 	}
 	rows := make([]ReproRow, len(jobs))
+	cmp := newLinkerComparer(rows, ljobs, opt.Ignore)
+	for i, j := range jobs {
+		cmp.register(i, reproGroup{j.row.Arch, j.row.Variant, j.row.PageSize})
+	}
 	finished := 0
 	LinkAll(ctx, ljobs, opt.Workers, func(i int, r *Result, err error) {
 		rows[i] = jobs[i].row
@@ -115,6 +129,7 @@ func ZeroPage(ctx context.Context, opt ReproOptions) ([]ReproRow, error) {
 		} else {
 			fillRow(&rows[i], r.Layout)
 		}
+		cmp.done(i, r)
 		if finished++; opt.Progress != nil {
 			opt.Progress(finished, len(jobs))
 		}

@@ -70,6 +70,9 @@ func (c *command) invoke(args []string, stdout, stderr io.Writer) int {
 // help prints the command's synopsis, summary and flags.
 func (c *command) help(w io.Writer) {
 	fmt.Fprintf(w, "usage: elfsynth %s [flags] %s\n\n%s\n", c.name, c.args, c.summary)
+	if c.doc != "" {
+		fmt.Fprintf(w, "\n%s\n", c.doc)
+	}
 	fs := c.newFlags()
 	var any bool
 	fs.VisitAll(func(*flag.Flag) { any = true })

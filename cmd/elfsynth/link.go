@@ -17,15 +17,18 @@ import (
 func init() {
 	register(&command{name: "link", args: "SCENARIO",
 		summary: "synthesize a scenario's objects, link them with a real linker and report the layout; --linker all compares linkers",
+		doc:     linkDoc,
 		flags: func(fs *flagSet) {
-			fs.String("arch", "", "target `name` (see elfsynth arches)")
-			fs.String("linker", "bfd", "`linker`: bfd, gold, lld (lld-19 unless ELFSYNTH_LLD says otherwise), lld-NN, mold, or all")
-			fs.String("page-size", "", "page `size`; default: the scenario's, else the target's default")
+			fs.String("arch", "", "target `name` (see elfsynth arches), a comma list, or all")
+			fs.String("linker", "bfd", "`linker`: bfd, gold, lld (lld-19 unless ELFSYNTH_LLD says otherwise), lld-NN, mold; a comma list, or all")
+			fs.String("page-size", "", "page `size`, a comma list, or all; default: the scenario's, else the target's default")
 			fs.String("script", "", "linker script: "+strings.Join(ldrun.ScriptNames(), ", ")+" or a `file`; default: the scenario's, else kernel")
 			fs.Var(&stringList{}, "ld-flag", "extra linker `flag`, after the target's own (repeatable)")
 			fs.Bool("json", false, "print the layout as JSON")
-			fs.String("o", "", "write the linked `image` here (with --linker all: IMAGE.LINKER)")
+			fs.String("o", "", "write the linked `image` here (for several linkers: IMAGE.LINKER; several targets or page sizes: IMAGE.ARCH.LINKER.PAGEk)")
 			fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
+			fs.Var(&stringList{}, "ignore", "with several linkers, leave out differences of this `kind` (repeatable); default: "+
+				kindList(layout.CosmeticKinds(true))+", and base-address with --script none; none shows all")
 		},
 		run: cmdLink})
 }
@@ -40,7 +43,6 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 type linkFlags struct {
 	arch     *arches.Arch
 	linkers  []arches.Linker
-	all      bool
 	pageSize uint64
 	script   string
 	flags    []string
@@ -52,6 +54,9 @@ type linkFlags struct {
 
 // cmdLink links a scenario and prints the layout.
 func cmdLink(c *call) int {
+	if isMatrix(c) {
+		return cmdLinkMatrix(c)
+	}
 	lf, err := parseLinkFlags(c)
 	if err != nil {
 		return fail(c.stderr, err)
@@ -80,13 +85,8 @@ func cmdLink(c *call) int {
 	}
 	ctx := newInterruptible()
 	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Flags: lf.flags, Timeout: lf.timeout}
-	var rc int
-	if !lf.all {
-		opt.Linker = lf.linkers[0]
-		rc = linkOne(ctx, opt, inputs, lf, c)
-	} else {
-		rc = linkAll(ctx, opt, inputs, lf, c)
-	}
+	opt.Linker = lf.linkers[0]
+	rc := linkOne(ctx, opt, inputs, lf, c)
 	if sig := ctx.status(); sig != 0 {
 		fmt.Fprintln(c.stderr, "elfsynth: interrupted")
 		return sig
@@ -113,10 +113,6 @@ func parseLinkFlags(c *call) (*linkFlags, error) {
 	}
 	if lf.pageSize != 0 && !lf.arch.HasPageSize(lf.pageSize) {
 		return nil, usagef("--page-size %s: %s kernels use %s", get("page-size"), lf.arch.Name, pageSizes(lf.arch.PageSizes))
-	}
-	if get("linker") == "all" {
-		lf.all, lf.linkers = true, ldrun.Available(lf.arch)
-		return lf, nil
 	}
 	l, err := parseLinker(get("linker"))
 	if err != nil {
@@ -160,61 +156,6 @@ func writeOutput(path string, data []byte) error {
 		return usagef("-o %v", err)
 	}
 	return err
-}
-
-// allResult is what --linker all --json prints.
-type allResult struct {
-	Layouts []*layout.Layout `json:"layouts"`
-	// Skipped names linkers not run, with why.
-	Skipped []string `json:"skipped"`
-	// Differences compare each layout with the first one.
-	Differences []string `json:"differences"`
-}
-
-// linkAll links with every installed linker of the target (mold only
-// without a script) and lists how the layouts differ from the first.
-func linkAll(ctx *interruptible, opt ldrun.Options, inputs *synth.Inputs, lf *linkFlags, c *call) int {
-	r := allResult{Layouts: []*layout.Layout{}, Skipped: []string{}, Differences: []string{}}
-	for _, l := range lf.linkers {
-		if l.Kind() == arches.LinkerMold && opt.Script != ldrun.ScriptNone {
-			r.Skipped = append(r.Skipped, "mold: takes no linker script")
-			continue
-		}
-		opt.Linker = l
-		res, err := ldrun.Link(ctx, opt, inputs)
-		if err != nil {
-			return fail(c.stderr, err)
-		}
-		if lf.out != "" {
-			if err := writeOutput(lf.out+"."+l.String(), res.Image); err != nil {
-				return fail(c.stderr, err)
-			}
-		}
-		r.Layouts = append(r.Layouts, res.Layout)
-	}
-	if len(r.Layouts) == 0 {
-		return fail(c.stderr, fmt.Errorf("no linker for %s is installed: %v", lf.arch.Name, r.Skipped))
-	}
-	for _, lay := range r.Layouts[1:] {
-		r.Differences = append(r.Differences, layout.Diff(r.Layouts[0], lay)...)
-	}
-	if lf.asJSON {
-		return writeJSON(c, r)
-	}
-	for _, lay := range r.Layouts {
-		if err := report.Layout(c.stdout, lay); err != nil {
-			return fail(c.stderr, err)
-		}
-		fmt.Fprintln(c.stdout)
-	}
-	fmt.Fprintln(c.stdout, "differences:")
-	for _, d := range r.Differences {
-		fmt.Fprintf(c.stdout, "  %s\n", d)
-	}
-	for _, s := range r.Skipped {
-		fmt.Fprintf(c.stdout, "skipped: %s\n", s)
-	}
-	return exitOK
 }
 
 // printLayout writes lay as text or JSON.

@@ -29,6 +29,9 @@ type command struct {
 	// args is the synopsis after the flags: the positional arguments.
 	args    string
 	summary string
+	// doc, when set, is more on the command that its help prints after
+	// the summary: what it compares, what its exit status means.
+	doc string
 	// flags declares the command's flags on fs; it may be nil.
 	flags func(fs *flagSet)
 	run   func(c *call) int

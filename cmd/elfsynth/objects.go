@@ -19,7 +19,8 @@ func init() {
 	register(&command{name: "asm", args: "SCENARIO",
 		summary: "write each unit as GNU as source, DIR/<unit>.s, with link.lds and repro.sh: a reproducer for bug reports",
 		flags: unitFlagSet(func(fs *flagSet) {
-			fs.String("linker", "bfd", "`linker` repro.sh links with: bfd, gold, lld, lld-NN or mold")
+			fs.String("linker", "bfd", "`linker` repro.sh links with: bfd, gold, lld, lld-NN, mold, or all: each installed one "+
+				"in turn, into image.LINKER, each image's headers printed with readelf -lSW")
 			fs.String("script", "", "linker script for repro.sh: a built-in name or a `file`; default: the scenario's, else kernel")
 		}),
 		run: cmdAsm})
@@ -62,6 +63,9 @@ func cmdAsm(c *call) int {
 
 // reproFiles are link.lds (unless the link takes no script) and repro.sh.
 func reproFiles(u *unitFlags, linkerName, scriptFlag string) ([]atomicfile.File, error) {
+	if linkerName == "all" {
+		return reproAllFiles(u, scriptFlag)
+	}
 	l, err := parseLinker(linkerName)
 	if err != nil {
 		return nil, err

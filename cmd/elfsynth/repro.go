@@ -8,18 +8,29 @@ import (
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/ldrun/report"
 )
 
 func init() {
 	register(&command{name: "repro", args: "zero-page",
 		summary: "reproduce the founding case: empty_zero_page's page-alignment padding before and after the fix, and other placements",
+		doc: `Links every variant of the founding case for each target, linker and page size asked for, in
+parallel, and prints a table of their padding; then how each linker's layout differs from the
+reference linker's (the first that linked the same target, page size and variant), known
+cosmetic differences hidden and counted (see --ignore). A link that fails is a row with its
+error; the others still link and are compared.
+
+Exit status: 0 when at least one link succeeded; 1 when every link failed, or a tool or the
+environment failed; 2 on bad input; 130/143 when interrupted.`,
 		flags: func(fs *flagSet) {
-			fs.String("arch", "all", "target `name`, or all")
-			fs.String("linker", "all", "`linker`: bfd, gold, lld, lld-NN, or all (every installed one; mold takes no scripts)")
-			fs.String("page-size", "all", "page `size`, or all: each target's kernel page sizes")
+			fs.String("arch", "all", "target `name`, a comma list, or all")
+			fs.String("linker", "all", "`linker`: bfd, gold, lld, lld-NN, a comma list, or all (every installed one; mold takes no scripts)")
+			fs.String("page-size", "all", "page `size`, a comma list, or all: each target's kernel page sizes")
 			fs.Bool("json", false, "print JSON rows")
 			fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
+			fs.Var(&stringList{}, "ignore", "leave out differences between linkers of this `kind` (repeatable); default: "+
+				kindList(layout.CosmeticKinds(true))+"; none shows all")
 		},
 		run: cmdRepro})
 }
@@ -35,6 +46,9 @@ func cmdRepro(c *call) int {
 	if opt.Timeout = c.duration("timeout"); opt.Timeout <= 0 {
 		return fail(c.stderr, usagef("--timeout %v: want a positive duration such as 30s", opt.Timeout))
 	}
+	if opt.Ignore, err = parseIgnore(c.list("ignore"), layout.CosmeticKinds(true)); err != nil {
+		return fail(c.stderr, err)
+	}
 	opt.Progress = progressTo(c.stderr)
 	ctx := newInterruptible()
 	rows, err := ldrun.ZeroPage(ctx, opt)
@@ -49,47 +63,51 @@ func cmdRepro(c *call) int {
 		if rc := writeJSON(c, rows); rc != exitOK {
 			return rc
 		}
-	} else if err := report.ReproTable(c.stdout, rows); err != nil {
+	} else if err := writeReproTable(c, rows); err != nil {
 		return fail(c.stderr, err)
 	}
 	for _, r := range rows {
-		if r.Error != "" {
-			return exitFail
+		if r.Error == "" {
+			return exitOK
 		}
 	}
-	return exitOK
+	fmt.Fprintln(c.stderr, "elfsynth: every link failed")
+	return exitFail
+}
+
+// writeReproTable prints the table and the differences between linkers.
+func writeReproTable(c *call, rows []ldrun.ReproRow) error {
+	if err := report.ReproTable(c.stdout, rows); err != nil {
+		return err
+	}
+	return report.ReproDifferences(c.stdout, rows)
 }
 
 func reproOptions(archName, linkerName, pageSize string) (ldrun.ReproOptions, error) {
 	var opt ldrun.ReproOptions
-	if archName == "all" {
-		opt.Arches = arches.All()
-	} else {
-		a, err := lookupArch(archName)
-		if err != nil {
-			return opt, err
-		}
-		opt.Arches = []*arches.Arch{a}
+	var err error
+	if opt.Arches, err = parseArchList(archName); err != nil {
+		return opt, err
 	}
-	if linkerName != "all" {
-		l, err := parseLinker(linkerName)
-		if err != nil {
-			return opt, err
-		}
+	if opt.Linkers, err = parseLinkerList(linkerName); err != nil {
+		return opt, err
+	}
+	for _, l := range opt.Linkers {
 		if l.Kind() == arches.LinkerMold {
 			return opt, usagef("--linker mold: mold takes no linker scripts; want bfd, gold, lld, lld-NN or all")
 		}
-		opt.Linkers = []arches.Linker{l}
 	}
 	if pageSize != "all" {
-		ps, err := parsePageSize(pageSize)
-		if err != nil {
-			return opt, err
+		for _, s := range strings.Split(pageSize, ",") {
+			ps, err := parsePageSize(strings.TrimSpace(s))
+			if err != nil {
+				return opt, err
+			}
+			if len(opt.Arches) == 1 && !opt.Arches[0].HasPageSize(ps) {
+				return opt, usagef("--page-size %s: %s kernels use %s", s, opt.Arches[0].Name, pageSizes(opt.Arches[0].PageSizes))
+			}
+			opt.PageSizes = append(opt.PageSizes, ps)
 		}
-		if len(opt.Arches) == 1 && !opt.Arches[0].HasPageSize(ps) {
-			return opt, usagef("--page-size %s: %s kernels use %s", pageSize, opt.Arches[0].Name, pageSizes(opt.Arches[0].PageSizes))
-		}
-		opt.PageSizes = []uint64{ps}
 	}
 	return opt, nil
 }

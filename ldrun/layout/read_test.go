@@ -388,24 +388,6 @@ func TestMIPSAttributesAfterMemory(t *testing.T) {
 	}
 }
 
-// TestDiffGoldAbsolute checks Diff on bfd and gold: gold makes script
-// symbols assigned between output sections absolute.
-func TestDiffGoldAbsolute(t *testing.T) {
-	a := mustArch(t, "x86_64")
-	needLinker(t, a, arches.LinkerBFD)
-	needLinker(t, a, arches.LinkerGold)
-	in := assemble(t, a, founding(4096, false))
-	b := link(t, ldrun.Options{Arch: a, Linker: arches.LinkerBFD}, in)
-	g := link(t, ldrun.Options{Arch: a, Linker: arches.LinkerGold}, in)
-	d := strings.Join(Diff(b.Layout, g.Layout), "\n")
-	if !strings.Contains(d, "symbol __end_rodata: bfd 0xffffffff81204000 size 0 in .data, gold 0xffffffff81204000 size 0 in *ABS*") {
-		t.Errorf("diff:\n%s", d)
-	}
-	if len(Diff(b.Layout, b.Layout)) != 0 {
-		t.Error("a layout differs from itself")
-	}
-}
-
 func TestReadGarbage(t *testing.T) {
 	for _, b := range [][]byte{nil, []byte("garbage"), []byte("\x7fELF\x02\x01\x01"), bytes.Repeat([]byte{0x7f}, 200)} {
 		if _, err := Read(bytes.NewReader(b), Sources{}); err == nil {
