@@ -80,7 +80,7 @@ func cmdLink(c *call) int {
 	if err := ldrun.CheckScript(script); err != nil {
 		return fail(c.stderr, scriptError(lf.script, s, err))
 	}
-	if !lf.all && lf.linkers[0].Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
+	if lf.linkers[0].Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
 		return fail(c.stderr, usagef("--linker mold takes no linker script; add --script %s", ldrun.ScriptNone))
 	}
 	ctx := newInterruptible()

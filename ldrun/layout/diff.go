@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"debug/elf"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -650,19 +649,13 @@ func baseAddress(l *Layout) (Addr, bool) {
 	return base, found
 }
 
-// hexNumber matches the addresses in a finding's text, which move with
-// the layout.
-var hexNumber = regexp.MustCompile(`0x[0-9a-f]+`)
-
-// diffFindings compares findings as texts with their addresses left out.
-//
-// TODO(issue 15): findings become structured records; key them by kind
-// and symbols instead.
+// diffFindings compares findings by what they are about, their kind and
+// symbols and sections, not by their page, which moves with the layout.
 func diffFindings(old, new *Layout) []Change {
 	norm := func(l *Layout) map[string]int {
 		m := map[string]int{}
 		for _, f := range l.Findings {
-			m[hexNumber.ReplaceAllString(f, "ADDR")]++
+			m[findingKey(f)]++
 		}
 		return m
 	}
@@ -677,6 +670,12 @@ func diffFindings(old, new *Layout) []Change {
 		}
 	}
 	return out
+}
+
+// findingKey names a finding without its addresses: "shared-page
+// idt_table, idt_setup_done in idt.o(.bss..page_aligned), idt.o(.bss)".
+func findingKey(f Finding) string {
+	return fmt.Sprintf("%s %s in %s", f.Kind, strings.Join(f.Symbols, ", "), strings.Join(f.Sections, ", "))
 }
 
 func sortedKeys[V any](m map[string]V) []string {
