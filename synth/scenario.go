@@ -8,7 +8,10 @@
 // source (Plan.Asm). Nothing in this package runs a program.
 package synth
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Scenario is a set of compilation units in link order.
 type Scenario struct {
@@ -106,16 +109,20 @@ func (a Amount) IsZero() bool { return a == Amount{} }
 // Resolve returns the amount in bytes for a page size.
 func (a Amount) Resolve(pageSize uint64) uint64 { return a.Bytes + a.Pages*pageSize }
 
+// String writes the amount as a scenario does, in the canonical order:
+// 100, page, 3*page, page+100, 3*page+100.
 func (a Amount) String() string {
-	switch {
-	case a.Pages == 0:
-		return fmt.Sprint(a.Bytes)
-	case a.Bytes == 0 && a.Pages == 1:
-		return "page"
-	case a.Bytes == 0:
-		return fmt.Sprintf("%d*page", a.Pages)
+	if a.Pages == 0 {
+		return strconv.FormatUint(a.Bytes, 10)
 	}
-	return fmt.Sprintf("%d+%d*page", a.Bytes, a.Pages)
+	pages := "page"
+	if a.Pages != 1 {
+		pages = strconv.FormatUint(a.Pages, 10) + "*page"
+	}
+	if a.Bytes == 0 {
+		return pages
+	}
+	return pages + "+" + strconv.FormatUint(a.Bytes, 10)
 }
 
 // Pos is a place in a scenario file.
