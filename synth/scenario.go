@@ -10,6 +10,7 @@ package synth
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 )
 
@@ -106,8 +107,17 @@ func Pages(n uint64) Amount { return Amount{Pages: n} }
 // IsZero reports whether the amount was left out.
 func (a Amount) IsZero() bool { return a == Amount{} }
 
-// Resolve returns the amount in bytes for a page size.
-func (a Amount) Resolve(pageSize uint64) uint64 { return a.Bytes + a.Pages*pageSize }
+// Resolve returns the amount in bytes for a page size. It fails when that
+// does not fit 64 bits, which a page size larger than the one the amount
+// was validated with can make happen.
+func (a Amount) Resolve(pageSize uint64) (uint64, error) {
+	hi, lo := bits.Mul64(a.Pages, pageSize)
+	n, carry := bits.Add64(lo, a.Bytes, 0)
+	if hi != 0 || carry != 0 {
+		return 0, fmt.Errorf("%s with page = %d does not fit 64 bits", a, pageSize)
+	}
+	return n, nil
+}
 
 // String writes the amount as a scenario does, in the canonical order:
 // 100, page, 3*page, page+100, 3*page+100.
