@@ -673,11 +673,10 @@ func (d *decoder) code(field string, n ast.Node) (*Code, error) {
 	return c, d.require(field, n, keys, "address_of")
 }
 
-// amount decodes a size or alignment: an integer, 0x hex, `page` or
-// `N*page`. An explicit alignment of zero is an error, since Amount's zero
-// means "left out".
+// amount decodes a size or alignment (see parseAmount). An explicit
+// alignment of zero is an error, since Amount's zero means "left out".
 func (d *decoder) amount(field string, v ast.Node, align bool) (Amount, error) {
-	text, err := d.numText(field, v, "an integer, 0x hex, page or N*page")
+	text, err := d.numText(field, v, "an integer, 0x hex, page, N*page or N*page+M")
 	if err != nil {
 		return Amount{}, err
 	}
@@ -691,29 +690,66 @@ func (d *decoder) amount(field string, v ast.Node, align bool) (Amount, error) {
 	return a, nil
 }
 
-// parseAmount parses "N", "0xN", "page" or "N*page"; on failure it returns
-// a message saying why.
+// parseAmount parses a size or an alignment: a byte count M, a page term
+// (page or N*page), or a page term and a byte count joined by '+' in
+// either order (N*page+M, page+M, M+N*page). N and M are decimal or 0x
+// hex; spaces may surround each part. On failure it returns a message
+// saying why.
 func parseAmount(text string) (Amount, string) {
 	s := strings.TrimSpace(text)
-	if s == "page" {
-		return Pages(1), ""
+	if i := strings.IndexByte(s, '-'); i > 0 {
+		return Amount{}, "'-' is not supported; want N*page+M"
 	}
-	if count, ok := strings.CutSuffix(s, "page"); ok {
+	terms := strings.Split(s, "+")
+	if len(terms) > 2 {
+		return Amount{}, "more than two terms; want N*page+M"
+	}
+	var a Amount
+	var pages, bytes bool
+	for _, t := range terms {
+		n, page, msg := parseTerm(strings.TrimSpace(t))
+		switch {
+		case msg != "" && len(terms) > 1 && strings.TrimSpace(t) == "":
+			return Amount{}, "empty term beside '+'; want N*page+M"
+		case msg != "":
+			return Amount{}, msg
+		case page && pages:
+			return Amount{}, "two page terms; want N*page+M"
+		case !page && bytes:
+			return Amount{}, "two byte counts; want N*page+M"
+		case page:
+			pages, a.Pages = true, n
+		default:
+			bytes, a.Bytes = true, n
+		}
+	}
+	if pages && a.Pages == 0 {
+		return Amount{}, "0*page is no pages; leave the page term out"
+	}
+	return a, ""
+}
+
+// parseTerm parses one term of an amount: N, page or N*page.
+func parseTerm(t string) (n uint64, page bool, msg string) {
+	if t == "page" {
+		return 1, true, ""
+	}
+	if count, ok := strings.CutSuffix(t, "page"); ok {
 		count, ok = strings.CutSuffix(strings.TrimSpace(count), "*")
 		if !ok {
-			return Amount{}, "want N*page"
+			return 0, true, "want N*page"
 		}
-		n, msg := parseUint(count)
+		n, msg = parseUint(count)
 		if msg != "" {
-			return Amount{}, "page count: " + msg
+			return 0, true, "page count: " + msg
 		}
-		return Pages(n), ""
+		return n, true, ""
 	}
-	n, msg := parseUint(s)
+	n, msg = parseUint(t)
 	if msg != "" {
-		return Amount{}, msg + " (want an integer, 0x hex, page or N*page)"
+		return 0, false, msg + " (want an integer, 0x hex, page, N*page or N*page+M)"
 	}
-	return Bytes(n), ""
+	return n, false, ""
 }
 
 // parseUint parses decimal or 0x hex. Leading zeros are refused: YAML 1.1

@@ -159,6 +159,9 @@ func TestParseAmounts(t *testing.T) {
 	for text, want := range map[string]Amount{
 		"0": {}, "4096": Bytes(4096), "0x1000": Bytes(4096), "0X1f": Bytes(31),
 		"page": Pages(1), "4*page": Pages(4), " 2 * page ": Pages(2), "0x10*page": Pages(16),
+		"3*page+100": {Bytes: 100, Pages: 3}, "page+0x10": {Bytes: 16, Pages: 1}, "100+3*page": {Bytes: 100, Pages: 3},
+		" 0x2 * page + 7 ": {Bytes: 7, Pages: 2}, "8+page": {Bytes: 8, Pages: 1}, "page+0": Pages(1),
+		"18446744073709551615*page+18446744073709551615": {Bytes: 1<<64 - 1, Pages: 1<<64 - 1},
 	} {
 		got, msg := parseAmount(text)
 		assert.Empty(t, msg, text)
@@ -168,9 +171,38 @@ func TestParseAmounts(t *testing.T) {
 		"": "empty", "-1": "negative", "010": "leading zero", "1_000": "not a number",
 		"0o17": "octal?", "1.5": "not a number", "pages": "not a number", "2page": "want N*page", "x*page": "not a number",
 		"99999999999999999999": "too large", "0x": "not a number", "*page": "empty",
+		"page-1":                      "'-' is not supported; want N*page+M",
+		"3*page-0x10":                 "'-' is not supported",
+		"0*page":                      "0*page is no pages; leave the page term out",
+		"0x0*page+100":                "0*page is no pages",
+		"page+2*page":                 "two page terms; want N*page+M",
+		"1+2":                         "two byte counts; want N*page+M",
+		"page+1+2":                    "more than two terms",
+		"3*page+":                     "empty term beside '+'",
+		"+page":                       "empty term beside '+'",
+		"page*3":                      "not a number",
+		"page+010":                    "leading zero",
+		"99999999999999999999*page+1": "page count: too large",
+		"page+0x10000000000000000":    "too large",
+		"3*page+-1":                   "'-' is not supported",
 	} {
 		_, msg := parseAmount(text)
 		assert.Contains(t, msg, want, text)
+	}
+}
+
+// TestAmountString: String writes the canonical form, which parses back to
+// the same amount.
+func TestAmountString(t *testing.T) {
+	for want, a := range map[string]Amount{
+		"0": {}, "100": Bytes(100), "page": Pages(1), "3*page": Pages(3),
+		"page+100": {Bytes: 100, Pages: 1}, "3*page+100": {Bytes: 100, Pages: 3},
+		"18446744073709551615*page+1": {Bytes: 1, Pages: 1<<64 - 1},
+	} {
+		assert.Equal(t, want, a.String())
+		back, msg := parseAmount(a.String())
+		assert.Empty(t, msg, want)
+		assert.Equal(t, a, back, want)
 	}
 }
 
