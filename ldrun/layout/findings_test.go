@@ -44,7 +44,7 @@ units:
           - {name: _start, size: 16, align: 16}
       - name: .bss..page_aligned
         symbols:
-          - {name: big_array, size: 12388, align: page}
+          - {name: big_array, size: 3*page+100, align: page}
       - name: .rodata
         symbols:
           - {name: banner, size: 40}
