@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"io"
 
 	"github.com/elfsynth/elfsynth/synth"
 )
@@ -40,13 +41,17 @@ type ObjectSymbol struct {
 
 // ReadObject reads a relocatable object. It returns an error, never
 // panics, on bytes that are not one.
-func ReadObject(name string, data []byte) (obj *Object, err error) {
+func ReadObject(name string, data []byte) (*Object, error) {
+	return readObject(name, bytes.NewReader(data))
+}
+
+func readObject(name string, r io.ReaderAt) (obj *Object, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			obj, err = nil, fmt.Errorf("%s: malformed ELF object: %v", name, r)
 		}
 	}()
-	f, err := elf.NewFile(bytes.NewReader(data))
+	f, err := elf.NewFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
@@ -88,3 +93,4 @@ func ReadObjects(objs []synth.Object) ([]*Object, error) {
 	}
 	return out, nil
 }
+
