@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/elfsynth/elfsynth/synth"
 )
@@ -94,3 +95,18 @@ func ReadObjects(objs []synth.Object) ([]*Object, error) {
 	return out, nil
 }
 
+// interesting keeps named data, code and script symbols of an object; it
+// drops file and section symbols, undefined and common ones, and mapping
+// symbols ($d, $x).
+func interesting(s elf.Symbol) bool {
+	t := elf.ST_TYPE(s.Info)
+	switch {
+	case s.Name == "", t == elf.STT_FILE, t == elf.STT_SECTION:
+		return false
+	case s.Section == elf.SHN_UNDEF || s.Section == elf.SHN_COMMON:
+		return false
+	case strings.HasPrefix(s.Name, "$"):
+		return false
+	}
+	return true
+}
