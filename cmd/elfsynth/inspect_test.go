@@ -112,7 +112,9 @@ func TestInspectSources(t *testing.T) {
 	}
 	// With the script, the gap after .rodata cites its line; without it,
 	// the map's text stands in; with the image alone it is inferred.
-	gap := func(args ...string) layout.Hole { return holeBefore(t, inspectJSON(t, append(args, img)...), "start of .data") }
+	gap := func(args ...string) layout.Hole {
+		return holeBefore(t, inspectJSON(t, append(args, img)...), "start of .data")
+	}
 	if h := gap("--map", mapFile, "--script", script); h.Script != "vmlinux.lds:36: . = ALIGN(4096)" {
 		t.Errorf("with the script: %+v", h)
 	}

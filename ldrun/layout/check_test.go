@@ -47,9 +47,9 @@ func TestCheckCatchesWrongCauses(t *testing.T) {
 		return nil
 	}
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(l *Layout)
-		want  string
+		want   string
 	}{
 		{"input section's alignment", func(l *Layout) { hole(l, "vdso_flag").Align = 8192 },
 			"vdso.o(.data..ro_after_init) is aligned to 8192; the object's section headers say 4096"},
@@ -63,7 +63,14 @@ func TestCheckCatchesWrongCauses(t *testing.T) {
 			`has a cause of kind "unknown"`},
 		{"padding that is content", func(l *Layout) { l.Holes = l.Holes[1:] },
 			"holes inside sections add up to"},
-		{"a byte labelled twice", func(l *Layout) { h := hole(l, "init_table"); h.Addr--; h.Size++; l.Padding++; l.Bytes.Padding++; bump(l, ".rodata") },
+		{"a byte labelled twice", func(l *Layout) {
+			h := hole(l, "init_table")
+			h.Addr--
+			h.Size++
+			l.Padding++
+			l.Bytes.Padding++
+			bump(l, ".rodata")
+		},
 			"not each labelled once"},
 		{"inferred in a complete link", func(l *Layout) { h := hole(l, "vdso_flag"); h.Inferred = true },
 			"inferred cause"},
