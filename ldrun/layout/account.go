@@ -13,7 +13,7 @@ import (
 func (l *Layout) account(ex *explainer) {
 	l.src = ex
 	l.Content = []Content{}
-	acc := &accountant{l: l, ex: ex}
+	acc := &accountant{l: l, ex: ex, endOf: make([]string, len(l.Sections))}
 	for i := range l.Sections {
 		if l.Sections[i].Alloc() {
 			acc.section(i)
@@ -36,6 +36,8 @@ type accountant struct {
 	l     *Layout
 	ex    *explainer
 	holes chunks[Hole]
+	// endOf is "end of NAME" for each section.
+	endOf []string
 }
 
 // chunks collects many values without moving them as it grows: a distro
@@ -106,6 +108,7 @@ func (acc *accountant) section(i int) {
 		return
 	}
 	cursor, before := uint64(s.Addr), "start of "+s.Name
+	acc.endOf[i] = "end of " + s.Name
 	for _, y := range acc.ex.symbols[i] {
 		a := uint64(y.Addr)
 		if a > cursor {
@@ -132,8 +135,7 @@ func (acc *accountant) section(i int) {
 // statements' pieces, then what the addresses allow explain it, in that
 // order.
 func (acc *accountant) gap(i int, lo, hi uint64, before string, y *Symbol) {
-	s := &acc.l.Sections[i]
-	after := "end of " + s.Name
+	after := acc.endOf[i]
 	if y != nil {
 		after = y.Name
 	}
@@ -143,7 +145,7 @@ func (acc *accountant) gap(i int, lo, hi uint64, before string, y *Symbol) {
 		}
 		return nil
 	}
-	ex := acc.ex
+	ex, s := acc.ex, &acc.l.Sections[i]
 	for x := lo; x < hi; {
 		in, next := ex.placedAround(i, x)
 		if in != nil {

@@ -126,7 +126,7 @@ func TestReadMapFormats(t *testing.T) {
 		m := readMapFile(t, path)
 		var lines []string
 		aligns := 0
-		for _, it := range m.Items {
+		for _, it := range m.Items() {
 			switch {
 			case it.Kind == MapInput && it.Size > 0 && it.Addr != 0:
 				lines = append(lines, it.Where()+" "+Addr(it.Addr).String())

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	. "github.com/elfsynth/elfsynth/ldrun/layout"
@@ -177,6 +179,66 @@ func BenchmarkInspectDistro(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		lay, err := Read(f, Sources{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := report.Layout(io.Discard, lay); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// synthMap writes a GNU ld map for lay as if each sized symbol were an
+// input section of its own: a link map of a distro kernel's scale (no
+// distro ships one), to measure reading with --map.
+func synthMap(lay *Layout) string {
+	var b strings.Builder
+	b.WriteString("Archive member included to satisfy reference by file (symbol)\n\nLinker script and memory map\n\n")
+	for _, s := range lay.Sections {
+		if !s.Alloc() {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%-15s 0x%016x %#10x\n", s.Name, uint64(s.Addr), s.Size)
+		cursor := uint64(s.Addr)
+		for _, y := range lay.Symbols {
+			a := uint64(y.Addr)
+			if y.Section != s.Name || y.Size == 0 || a < cursor || a+y.Size > s.End() {
+				continue
+			}
+			if a > cursor {
+				fmt.Fprintf(&b, " *fill*         0x%016x %#10x \n", cursor, a-cursor)
+			}
+			fmt.Fprintf(&b, " %-14s 0x%016x %#10x obj/%s.o\n                0x%016x                %s\n", s.Name, a, y.Size, y.Name, a, y.Name)
+			cursor = a + y.Size
+		}
+	}
+	return b.String()
+}
+
+// BenchmarkInspectDistroMap reads a distro kernel with a link map of its
+// scale (see synthMap) and writes the text report; with
+// ELFSYNTH_DISTRO_MAP_OUT set it also writes the map there, for
+// measuring `elfsynth inspect --map`.
+func BenchmarkInspectDistroMap(b *testing.B) {
+	f := distroImage(b)
+	lay, err := Read(f, Sources{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := synthMap(lay)
+	if out := os.Getenv("ELFSYNTH_DISTRO_MAP_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := ReadMap(strings.NewReader(text))
+		if err != nil {
+			b.Fatal(err)
+		}
+		lay, err := Read(f, Sources{Map: m})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -249,7 +249,7 @@ func (c *checker) cause(h Hole) {
 	}
 	switch h.Kind {
 	case CauseInputSection:
-		p := ex.byWhere[h.Input]
+		p := ex.where(h.Input)
 		switch {
 		case p == nil:
 			c.fail("hole %s+%d names input section %q, which no source places", h.Addr, h.Size, h.Input)
@@ -267,7 +267,7 @@ func (c *checker) cause(h Hole) {
 	case CauseSymbol:
 		c.symbolCause(h, end)
 	case CauseSectionTail:
-		p := ex.byWhere[h.Input]
+		p := ex.where(h.Input)
 		if p == nil || end != p.end() || p.object == nil {
 			c.fail("hole %s+%d: %q is not the tail of an input section an object places", h.Addr, h.Size, h.Cause)
 		} else if a := c.inputAlign(p); h.Align != a && (ex.arch == nil || h.Align != min(a, ex.arch.SizeMultiple)) {
@@ -281,7 +281,7 @@ func (c *checker) cause(h Hole) {
 			if s.Alloc() && uint64(s.Addr) == end && s.Align == h.Align {
 				ok = true
 				if h.Input != "" {
-					p := ex.byWhere[h.Input]
+					p := ex.where(h.Input)
 					if p == nil || p.sec != i || c.inputAlign(p) != h.Align {
 						c.fail("hole %s+%d: %s did not raise %s's alignment to %d", h.Addr, h.Size, h.Input, s.Name, h.Align)
 					}
@@ -312,7 +312,7 @@ func (c *checker) cause(h Hole) {
 // symbol a hole names.
 func (c *checker) declared(h Hole) bool {
 	ex := c.l.src
-	p := ex.byWhere[h.Input]
+	p := ex.where(h.Input)
 	if p == nil || p.object == nil {
 		return false
 	}
@@ -348,7 +348,7 @@ func (c *checker) sourceOf(p *placed) string {
 // offset in its input section.
 func (c *checker) symbolCause(h Hole, end uint64) {
 	ex := c.l.src
-	p := ex.byWhere[h.Input]
+	p := ex.where(h.Input)
 	if p == nil || end < p.addr || end >= p.end() {
 		c.fail("hole %s+%d: symbol %s is not in input section %q", h.Addr, h.Size, h.Symbol, h.Input)
 		return

@@ -135,11 +135,16 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// x86Fill decodes b as NOPs and int3s.
+// x86Fill decodes b as NOPs and int3s: the encodings GNU as pads code
+// with directly, anything else through a decoder.
 func (f *filler) x86Fill(b []byte) bool {
 	for len(b) > 0 {
 		if b[0] == 0xcc || b[0] == 0x90 || b[0] == 0 {
 			b = b[1:]
+			continue
+		}
+		if n := x86LongNop(b); n > 0 {
+			b = b[n:]
 			continue
 		}
 		in, err := x86asm.Decode(b, f.x86mode)
@@ -149,6 +154,42 @@ func (f *filler) x86Fill(b []byte) bool {
 		b = b[in.Len:]
 	}
 	return true
+}
+
+// x86LongNop is the length of the `nopl`/`nopw` at the start of b
+// (0f 1f /0 with zero displacement, after 66 and 2e prefixes), or 0.
+func x86LongNop(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == 0x66 || b[i] == 0x2e) {
+		i++
+	}
+	if i+2 >= len(b) || b[i] != 0x0f || b[i+1] != 0x1f {
+		return 0
+	}
+	var n int
+	switch b[i+2] {
+	case 0x00:
+		n = 3
+	case 0x40:
+		n = 4
+	case 0x44:
+		n = 5
+	case 0x80:
+		n = 7
+	case 0x84:
+		n = 8
+	default:
+		return 0
+	}
+	if i+n > len(b) {
+		return 0
+	}
+	for _, c := range b[i+3 : i+n] {
+		if c != 0 {
+			return 0
+		}
+	}
+	return i + n
 }
 
 // isX86Nop reports whether in does nothing: NOP in any length, or

@@ -29,7 +29,8 @@ type explainer struct {
 	// placed are the input sections found in each allocated section,
 	// keyed by its index in lay.Sections, in address order.
 	placed map[int][]*placed
-	// byWhere finds a placed input section by "obj(sec)".
+	// byWhere finds a placed input section by "obj(sec)"; Check makes
+	// it when it needs it.
 	byWhere map[string]*placed
 	// pieces are what the map's or the script's statements did to the
 	// bytes between input sections, by the section they are in (-1
@@ -93,7 +94,7 @@ type cause struct {
 
 func newExplainer(l *Layout, f *elf.File, a *arches.Arch, src Sources) *explainer {
 	ex := &explainer{lay: l, arch: a, src: src, fill: newFiller(f.Machine, f.Class, f.ByteOrder), bytes: newBytesReader(l.image),
-		declared: map[[2]string]uint64{}, placed: map[int][]*placed{}, pieces: map[int][]piece{}, byWhere: map[string]*placed{}, covered: map[int]bool{},
+		declared: map[[2]string]uint64{}, placed: map[int][]*placed{}, pieces: map[int][]piece{}, covered: map[int]bool{},
 		symbols: map[int][]*Symbol{}}
 	for _, d := range src.Aligns {
 		ex.declared[[2]string{d.Unit, d.Symbol}] = d.Align
@@ -233,9 +234,22 @@ func (o *Object) section(name string, size uint64) *ObjectSection {
 // addPlaced records an input section at its place.
 func (ex *explainer) addPlaced(p *placed) {
 	ex.placed[p.sec] = append(ex.placed[p.sec], p)
-	if _, dup := ex.byWhere[p.where()]; !dup {
-		ex.byWhere[p.where()] = p
+}
+
+// where finds a placed input section by "obj(sec)": the first, in
+// address order, when a map names one twice.
+func (ex *explainer) where(name string) *placed {
+	if ex.byWhere == nil {
+		ex.byWhere = map[string]*placed{}
+		for i := range ex.lay.Sections {
+			for _, p := range ex.placed[i] {
+				if _, dup := ex.byWhere[p.where()]; !dup {
+					ex.byWhere[p.where()] = p
+				}
+			}
+		}
 	}
+	return ex.byWhere[name]
 }
 
 // placeFromObjects finds where each input section with symbols went: the

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +18,21 @@ import (
 type LinkMap struct {
 	// Format is "gnu" or "lld".
 	Format string
-	Items  []MapItem
+	// items are kept in chunks: a kernel's map has 100,000 input
+	// sections, which moving as a slice grows costs more than reading.
+	items chunks[MapItem]
+}
+
+// Items lists the map's items in its order.
+func (m *LinkMap) Items() []MapItem { return m.items.all() }
+
+// each calls f with every item in the map's order.
+func (m *LinkMap) each(f func(it *MapItem)) {
+	for _, part := range m.items.parts {
+		for i := range part {
+			f(&part[i])
+		}
+	}
 }
 
 // MapKind says what a map line is.
@@ -62,9 +77,10 @@ func (it MapItem) Where() string { return it.Object + "(" + it.Name + ")" }
 // ReadMap reads a GNU ld or lld link map. It returns an error naming the
 // line for text that is neither.
 func ReadMap(r io.Reader) (*LinkMap, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	m := &LinkMap{}
-	var lines lineReader = lineReader{r: br}
+	lines := &lineReader{sc: sc, names: map[string]string{}}
 	for {
 		line, ok := lines.next()
 		if !ok {
@@ -73,10 +89,10 @@ func ReadMap(r io.Reader) (*LinkMap, error) {
 		switch {
 		case strings.Contains(line, "VMA") && strings.Contains(line, "Out") && strings.Contains(line, "Symbol"):
 			m.Format = "lld"
-			return m, m.readLLD(&lines, line)
+			return m, m.readLLD(lines, line)
 		case strings.HasPrefix(line, "Linker script and memory map"):
 			m.Format = "gnu"
-			return m, m.readGNU(&lines)
+			return m, m.readGNU(lines)
 		}
 	}
 	if err := lines.err(); err != nil {
@@ -85,37 +101,61 @@ func ReadMap(r io.Reader) (*LinkMap, error) {
 	return nil, errors.New("not a link map: no \"Linker script and memory map\" (GNU ld) or VMA/LMA header (lld)")
 }
 
-// lineReader reads lines of any length and counts them.
+// lineReader reads lines and counts them. A kernel's map has a line per
+// symbol, which layout does not need: nextBytes lets the readers skip
+// those without making strings of them.
 type lineReader struct {
-	r    *bufio.Reader
-	n    int
-	e    error
-	back *string
+	sc    *bufio.Scanner
+	n     int
+	back  *string
+	names map[string]string
+	// lastFile is the last input section's file name.
+	lastFile string
 }
 
-func (l *lineReader) next() (string, bool) {
+func (l *lineReader) nextBytes() ([]byte, bool) {
 	if l.back != nil {
 		s := *l.back
 		l.back = nil
 		l.n++
-		return s, true
+		return []byte(s), true
 	}
-	s, err := l.r.ReadString('\n')
-	if err != nil && err != io.EOF {
-		l.e = err
-		return "", false
-	}
-	if err == io.EOF && s == "" {
-		return "", false
+	if !l.sc.Scan() {
+		return nil, false
 	}
 	l.n++
-	return strings.TrimRight(s, "\r\n"), true
+	return bytes.TrimRight(l.sc.Bytes(), "\r"), true
+}
+
+func (l *lineReader) next() (string, bool) {
+	b, ok := l.nextBytes()
+	return string(b), ok
 }
 
 // unread pushes line back to be read again.
 func (l *lineReader) unread(line string) { l.back = &line; l.n-- }
 
-func (l *lineReader) err() error { return l.e }
+func (l *lineReader) err() error { return l.sc.Err() }
+
+// intern returns one copy of each section name, so that the map's items
+// share them and hold no line's memory.
+func (l *lineReader) intern(s string) string {
+	if v, ok := l.names[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	l.names[s] = s
+	return s
+}
+
+// file returns a copy of an input's file name, the last one's when it is
+// the same (an object's input sections often follow one another).
+func (l *lineReader) file(s string) string {
+	if s != l.lastFile {
+		l.lastFile = strings.Clone(s)
+	}
+	return l.lastFile
+}
 
 // readLLD reads lld's table: VMA, LMA (lld 7 and later), size and
 // alignment, each printed as one field, then after one space the output
@@ -151,16 +191,16 @@ func (m *LinkMap) readLLD(lines *lineReader, header string) error {
 		case depth >= 16:
 			// A symbol: the image has it.
 		case strings.HasPrefix(text, ". ="):
-			m.Items = append(m.Items, dotItem(text, vma+size, vma, true))
+			m.items.add(dotItem(text, vma+size, vma, true))
 		case strings.Contains(text, " = ") || strings.HasPrefix(text, "PROVIDE"):
 			// A symbol assignment.
 		case depth == 0:
-			m.Items = append(m.Items, MapItem{Kind: MapOutput, Addr: vma, Size: size, Align: align, Name: text})
+			m.items.add(MapItem{Kind: MapOutput, Addr: vma, Size: size, Align: align, Name: lines.intern(text)})
 		case dataStatement(text):
-			m.Items = append(m.Items, MapItem{Kind: MapDot, Addr: vma + size, From: vma, HasFrom: true, Text: text})
+			m.items.add(MapItem{Kind: MapDot, Addr: vma + size, From: vma, HasFrom: true, Text: text})
 		default:
 			obj, sec := splitLLDInput(text)
-			m.Items = append(m.Items, MapItem{Kind: MapInput, Addr: vma, Size: size, Align: align, Name: sec, Object: obj})
+			m.items.add(MapItem{Kind: MapInput, Addr: vma, Size: size, Align: align, Name: lines.intern(sec), Object: lines.file(obj)})
 		}
 	}
 }
@@ -201,7 +241,7 @@ func splitLLDInput(s string) (obj, sec string) {
 
 func dataStatement(s string) bool {
 	for _, kw := range []string{"BYTE", "SHORT", "LONG", "QUAD", "SQUAD"} {
-		if strings.HasPrefix(s, kw+" ") || strings.HasPrefix(s, kw+"(") || s == kw {
+		if rest, ok := strings.CutPrefix(s, kw); ok && (rest == "" || rest[0] == ' ' || rest[0] == '(') {
 			return true
 		}
 	}
@@ -226,15 +266,16 @@ func dotItem(text string, to, from uint64, hasFrom bool) MapItem {
 // next line.
 func (m *LinkMap) readGNU(lines *lineReader) error {
 	for {
-		line, ok := lines.next()
+		b, ok := lines.nextBytes()
 		if !ok {
 			return lines.err()
 		}
+		if gnuSkip(b) {
+			continue
+		}
+		line := string(b)
 		if strings.HasPrefix(line, "Cross Reference Table") {
 			return nil
-		}
-		if strings.TrimSpace(line) == "" {
-			continue
 		}
 		f := strings.Fields(line)
 		switch {
@@ -248,6 +289,16 @@ func (m *LinkMap) readGNU(lines *lineReader) error {
 			m.gnuInput(lines, f)
 		}
 	}
+}
+
+// gnuSkip reports whether a GNU ld map line is one layout does not use:
+// blank, a symbol's definition (address and name, no `=`), a pattern or
+// fill.
+func gnuSkip(b []byte) bool {
+	if len(bytes.TrimSpace(b)) == 0 || bytes.HasPrefix(b, []byte(" *")) {
+		return true
+	}
+	return bytes.HasPrefix(b, []byte("                0x")) && bytes.IndexByte(b, '=') < 0 && bytes.Count(b, []byte("0x")) == 1
 }
 
 // gnuOutput reads an output section header, or skips LOAD, OUTPUT and
@@ -281,7 +332,7 @@ func (m *LinkMap) gnuOutput(lines *lineReader, f []string) {
 	}
 	addr, _ := parseHex(nums[0])
 	size, _ := parseHex(nums[1])
-	m.Items = append(m.Items, MapItem{Kind: MapOutput, Addr: addr, Size: size, Name: name})
+	m.items.add(MapItem{Kind: MapOutput, Addr: addr, Size: size, Name: lines.intern(name)})
 }
 
 // gnuInput reads an input section line: " .name 0xaddr 0xsize file".
@@ -306,14 +357,14 @@ func (m *LinkMap) gnuInput(lines *lineReader, f []string) {
 	addr, _ := parseHex(rest[0])
 	size, _ := parseHex(rest[1])
 	if dataStatement(name) {
-		m.Items = append(m.Items, MapItem{Kind: MapDot, Addr: addr + size, From: addr, HasFrom: true, Text: name})
+		m.items.add(MapItem{Kind: MapDot, Addr: addr + size, From: addr, HasFrom: true, Text: name})
 		return
 	}
 	obj := ""
 	if len(rest) >= 3 {
 		obj = strings.Join(rest[2:], " ")
 	}
-	m.Items = append(m.Items, MapItem{Kind: MapInput, Addr: addr, Size: size, Name: name, Object: obj})
+	m.items.add(MapItem{Kind: MapInput, Addr: addr, Size: size, Name: lines.intern(name), Object: lines.file(obj)})
 }
 
 // gnuAssignment reads "0xaddr  . = ALIGN (0x8)" or "0xaddr  sym = .";
@@ -328,7 +379,7 @@ func (m *LinkMap) gnuAssignment(addr, text string) {
 		return
 	}
 	if strings.HasPrefix(text, ". =") || strings.HasPrefix(text, ".=") {
-		m.Items = append(m.Items, dotItem(text, v, 0, false))
+		m.items.add(dotItem(text, v, 0, false))
 	}
 }
 

@@ -16,7 +16,8 @@ func (ex *explainer) replayMap() {
 	var cursor uint64
 	have := false
 	match := ex.newStatementMatcher()
-	for _, it := range ex.src.Map.Items {
+	ex.src.Map.each(func(item *MapItem) {
+		it := *item
 		switch it.Kind {
 		case MapOutput:
 			cur = ex.sectionAt(it.Name, it.Addr, 0)
@@ -27,12 +28,12 @@ func (ex *explainer) replayMap() {
 			cursor, have = it.Addr, true
 		case MapInput:
 			if cur < 0 || !have {
-				continue
+				return
 			}
 			si := cur
 			if s := secs[si]; it.Addr < uint64(s.Addr) || it.Addr+it.Size > s.End() {
 				if si = ex.sectionAt("", it.Addr, it.Size); si < 0 {
-					continue
+					return
 				}
 			}
 			ex.mapInput(it, si, cursor)
@@ -48,14 +49,14 @@ func (ex *explainer) replayMap() {
 			}
 			if !have || it.Kind == MapDot && from > it.Addr {
 				cursor, have = it.Addr, true
-				continue
+				return
 			}
 			if cur >= 0 {
 				s := secs[cur]
 				if from >= uint64(s.Addr) && from < s.End() && it.Addr <= s.End() {
 					ex.statementPiece(it, from, c, cur)
 					cursor = it.Addr
-					continue
+					return
 				}
 				// A statement that takes `.` past its section's end is
 				// outside it.
@@ -64,7 +65,7 @@ func (ex *explainer) replayMap() {
 			ex.statementPiece(it, from, c, -1)
 			cursor = it.Addr
 		}
-	}
+	})
 }
 
 // mapInput places an input section from the map and explains the bytes
