@@ -70,8 +70,9 @@ func TestGoldenCausesAreTrue(t *testing.T) {
 	}
 }
 
-// citeRE matches a cause citing a script line: "link.lds:36: . = ALIGN(4096)".
-var citeRE = regexp.MustCompile(`link\.lds:(\d+): (\. = ALIGN\([^)]*\))`)
+// citeRE matches a cause citing a script line: "link.lds:36: . = ALIGN(4096)",
+// or an output section's "link.lds:20: .sec : ALIGN(4096)".
+var citeRE = regexp.MustCompile(`link\.lds:(\d+): ((?:\. = |\S+ : )ALIGN\([^)]*\))`)
 
 // goldenFile is what TestGoldenCausesAreTrue reads from a golden file.
 type goldenFile struct {

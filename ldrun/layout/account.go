@@ -363,6 +363,13 @@ func (acc *accountant) content(s *Section, lo, hi uint64, before, after, input, 
 		After: after, Input: input, Note: note})
 }
 
+// outside records bytes between sections that a script reserves: not
+// padding, and in no section.
+func (acc *accountant) outside(lo, hi uint64, before, after, note string) {
+	acc.l.Reserved += hi - lo
+	acc.l.Content = append(acc.l.Content, Content{Addr: Addr(lo), Size: hi - lo, Before: before, After: after, Note: note})
+}
+
 // occupied is a range of one address space that a section takes: at its
 // address, or, for a section of another address space, at its load
 // address (x86_64's .data..percpu links at 0 and loads among the kernel's
@@ -461,9 +468,13 @@ func (acc *accountant) gapBefore(prev, o occupied, c uint64) {
 	a := o.lo
 	for x := c; x < a; {
 		pc, next := ex.pieceAround(-1, x)
-		if pc != nil && !pc.content {
+		if pc != nil {
 			r := min(a, pc.hi)
-			acc.holes.add(pc.c.hole(x, r, before, after, ""))
+			if pc.content {
+				acc.outside(x, r, before, after, pc.c.text)
+			} else {
+				acc.holes.add(pc.c.hole(x, r, before, after, ""))
+			}
 			x = r
 			continue
 		}

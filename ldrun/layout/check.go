@@ -134,13 +134,21 @@ func (c *checker) sections() {
 		}
 		get(i).holes = append(get(i).holes, span{uint64(h.Addr), uint64(h.Addr) + h.Size})
 	}
+	var reserved uint64
 	for _, x := range l.Content {
+		if x.Section == "" {
+			reserved += x.Size
+			continue
+		}
 		i := owner(x.Section, uint64(x.Addr), uint64(x.Addr)+x.Size)
 		if i < 0 {
 			c.fail("content %s+%d is not inside section %s", x.Addr, x.Size, x.Section)
 			continue
 		}
 		get(i).content = append(get(i).content, span{uint64(x.Addr), uint64(x.Addr) + x.Size})
+	}
+	if reserved != l.Reserved {
+		c.fail("content between sections adds up to %d, reserved is %d", reserved, l.Reserved)
 	}
 	where := map[elf.SectionIndex]int{}
 	for i, s := range l.Sections {
@@ -217,6 +225,15 @@ func (c *checker) gaps() {
 		}
 	}
 	slices.SortFunc(secs, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	overlaps := func(lo, hi uint64) bool {
+		j, _ := slices.BinarySearchFunc(secs, hi, func(s span, a uint64) int { return cmp.Compare(s.lo, a) })
+		return j > 0 && secs[j-1].hi > lo
+	}
+	for _, x := range l.Content {
+		if x.Section == "" && overlaps(uint64(x.Addr), uint64(x.Addr)+x.Size) {
+			c.fail("content %s+%d between sections overlaps a section", x.Addr, x.Size)
+		}
+	}
 	var prevEnd uint64
 	for i, h := range l.Holes {
 		lo, hi := uint64(h.Addr), uint64(h.Addr)+h.Size
@@ -233,9 +250,8 @@ func (c *checker) gaps() {
 		if h.Section != "" {
 			continue
 		}
-		j, _ := slices.BinarySearchFunc(secs, hi, func(s span, a uint64) int { return cmp.Compare(s.lo, a) })
-		if j > 0 && secs[j-1].hi > lo {
-			c.fail("gap %s+%d overlaps a section at %#x", h.Addr, h.Size, secs[j-1].lo)
+		if overlaps(lo, hi) {
+			c.fail("gap %s+%d overlaps a section", h.Addr, h.Size)
 		}
 	}
 }

@@ -43,6 +43,9 @@ type Layout struct {
 	Padding uint64 `json:"padding"`
 	// Gaps is the size of the holes between allocated sections.
 	Gaps uint64 `json:"gaps"`
+	// Reserved is the bytes between allocated sections that a script
+	// reserves (`. += N`): content in no section (Content.Section "").
+	Reserved uint64 `json:"reserved"`
 	// Bytes counts every byte of every allocated section by class; the
 	// classes add up to the sections' sizes.
 	Bytes Bytes `json:"bytes"`
@@ -186,7 +189,8 @@ type Hole struct {
 }
 
 // Content is a run of bytes in a section that no symbol names and no
-// alignment explains.
+// alignment explains; with Section "", bytes between sections a script
+// reserves.
 type Content struct {
 	Addr    Addr   `json:"addr"`
 	Size    uint64 `json:"size"`

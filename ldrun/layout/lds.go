@@ -273,9 +273,15 @@ func (p *ldsParser) sections() {
 // section description; it reports whether it read one.
 func (p *ldsParser) simpleStatement(start int) bool {
 	rest := p.src[p.pos:]
-	for _, kw := range []string{"ASSERT", "INCLUDE", "ENTRY", "INSERT"} {
+	for _, kw := range []string{"ASSERT", "ENTRY"} {
+		// A command written as a call needs no `;`.
 		if strings.HasPrefix(rest, kw) && !isNameByte(byteAt(rest, len(kw))) {
-			p.until(";}")
+			return p.command()
+		}
+	}
+	for _, kw := range []string{"INCLUDE", "INSERT"} {
+		if strings.HasPrefix(rest, kw) && !isNameByte(byteAt(rest, len(kw))) {
+			p.until(";}\n")
 			return true
 		}
 	}

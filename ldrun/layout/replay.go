@@ -16,13 +16,22 @@ func (ex *explainer) replayMap() {
 	var cursor uint64
 	have := false
 	match := ex.newStatementMatcher()
+	top := &topLevel{ex: ex, last: -1}
+	defer top.next(-1)
 	ex.src.Map.each(func(item *MapItem) {
 		it := *item
 		switch it.Kind {
 		case MapOutput:
 			cur = ex.sectionAt(it.Name, it.Addr, 0)
+			if h, ok := match.header(it.Name); ok && have && it.Addr > cursor && roundUp(cursor, h.align) == it.Addr {
+				// The section's own ALIGN(N), which the map does not
+				// print, moved it.
+				top.pending = append(top.pending, piece{lo: cursor, hi: it.Addr, c: cause{kind: CauseScript, align: h.align,
+					script: ex.script.cite(h), text: ex.script.cite(h)}})
+			}
 			if cur >= 0 {
 				ex.covered[cur] = true
+				top.next(cur)
 			}
 			match.enter(it.Name)
 			cursor, have = it.Addr, true
@@ -62,7 +71,7 @@ func (ex *explainer) replayMap() {
 				// outside it.
 				from, cur = max(from, s.End()), -1
 			}
-			ex.statementPiece(it, from, c, -1)
+			top.statement(it, from, c)
 			cursor = it.Addr
 		}
 	})
@@ -92,10 +101,8 @@ func (ex *explainer) mapInput(it MapItem, si int, cursor uint64) {
 	}
 }
 
-// statementPiece records what an assignment to `.` did to [from, to) in
-// section sec (-1 between sections): padding for ALIGN, content a
-// statement reserves inside a section. A top-level assignment other than
-// ALIGN sets an address; it pads nothing.
+// statementPiece records what an assignment to `.` did to [from, to)
+// inside section sec: padding for ALIGN, content for bytes it reserves.
 func (ex *explainer) statementPiece(it MapItem, from uint64, c cause, sec int) {
 	if it.Addr <= from {
 		return
@@ -103,10 +110,83 @@ func (ex *explainer) statementPiece(it MapItem, from uint64, c cause, sec int) {
 	switch {
 	case it.Kind == MapAlign:
 		ex.addPiece(sec, piece{lo: from, hi: it.Addr, c: c})
-	case sec >= 0:
+	default:
 		ex.addPiece(sec, piece{lo: from, hi: it.Addr, content: true,
 			c: cause{text: "reserved by the script: " + collapse(it.Text)}})
 	}
+}
+
+// topLevel collects what statements between two output sections do to
+// `.`: padding (ALIGN) or bytes reserved (`. += N`, arm64's page tables
+// between .rodata and .init.text). They count only where they end before
+// the next section and no section is: a statement that moves `.` to
+// another address space (back from x86's per-CPU data at 0) pads and
+// reserves nothing.
+type topLevel struct {
+	ex      *explainer
+	last    int
+	pending []piece
+}
+
+// statement records what a top-level map line did.
+func (t *topLevel) statement(it MapItem, from uint64, c cause) {
+	if it.Addr <= from {
+		return
+	}
+	p := piece{lo: from, hi: it.Addr, c: c}
+	if it.Kind != MapAlign {
+		p.content, p.c = true, cause{text: "reserved by the script: " + collapse(it.Text)}
+	}
+	t.pending = append(t.pending, p)
+}
+
+// next keeps the pending pieces that end by the start of section si,
+// which starts now (-1: no more sections), and overlap no section of its
+// address space, at its address or load address.
+func (t *topLevel) next(si int) {
+	if si >= 0 {
+		for _, p := range t.pending {
+			if p.hi <= uint64(t.ex.lay.Sections[si].Addr) && !t.ex.occupiedIn(si, p.lo, p.hi) {
+				t.ex.addPiece(-1, p)
+			}
+		}
+		t.last = si
+	}
+	t.pending = t.pending[:0]
+}
+
+// occupiedIn reports whether any allocated section takes some of [lo, hi)
+// in the address space of section si: a section of that space at its
+// address, another at its load address.
+func (ex *explainer) occupiedIn(si int, lo, hi uint64) bool {
+	secs := ex.lay.Sections
+	if secs[si].Segment < 0 {
+		return true
+	}
+	home := ex.lay.Segments[secs[si].Segment]
+	d := uint64(home.Vaddr) - uint64(home.Paddr)
+	for _, s := range secs {
+		if !s.Alloc() || s.Size == 0 || s.Segment < 0 {
+			continue
+		}
+		p := ex.lay.Segments[s.Segment]
+		a := uint64(s.Addr) - (uint64(p.Vaddr) - uint64(p.Paddr)) + d
+		if a < hi && a+s.Size > lo {
+			return true
+		}
+	}
+	return false
+}
+
+// sameSpace reports whether sections i and j are in one address space:
+// in segments whose addresses differ from their load addresses alike.
+func (ex *explainer) sameSpace(i, j int) bool {
+	a, b := ex.lay.Sections[i].Segment, ex.lay.Sections[j].Segment
+	if a < 0 || b < 0 {
+		return false
+	}
+	pa, pb := ex.lay.Segments[a], ex.lay.Segments[b]
+	return uint64(pa.Vaddr)-uint64(pa.Paddr) == uint64(pb.Vaddr)-uint64(pb.Paddr)
 }
 
 // addPiece records a piece of section sec, or between sections for -1.
@@ -143,6 +223,24 @@ func (m *statementMatcher) enter(name string) {
 			return
 		}
 	}
+}
+
+// header returns the ALIGN(N) of the header of the script's next
+// description of output section name.
+func (m *statementMatcher) header(name string) (ldsItem, bool) {
+	if m.ex.script == nil {
+		return ldsItem{}, false
+	}
+	items := m.ex.script.items
+	for i := m.pos; i < len(items); i++ {
+		if items[i].kind == ldsStart && items[i].name == name {
+			if i > 0 && items[i-1].header && items[i-1].kind == ldsAlign && items[i-1].align > 1 {
+				return items[i-1], true
+			}
+			return ldsItem{}, false
+		}
+	}
+	return ldsItem{}, false
 }
 
 // cause explains the bytes an ALIGN line of the map made.
@@ -192,6 +290,8 @@ func (ex *explainer) replayScript() {
 	have := false
 	consumed := map[*placed]bool{}
 	used := map[int]bool{}
+	top := &topLevel{ex: ex, last: -1}
+	defer top.next(-1)
 	for k, it := range ex.script.items {
 		if skipping && it.kind != ldsEnd {
 			continue
@@ -205,6 +305,7 @@ func (ex *explainer) replayScript() {
 			}
 			used[cur] = true
 			ex.covered[cur] = true
+			top.next(cur)
 			cursor, have = uint64(secs[cur].Addr), true
 		case ldsEnd:
 			if !skipping && cur >= 0 {
@@ -220,9 +321,11 @@ func (ex *explainer) replayScript() {
 				continue
 			}
 			to := roundUp(cursor, it.align)
-			if to > cursor {
-				ex.addPiece(cur, piece{lo: cursor, hi: to, c: cause{kind: CauseScript, align: it.align,
-					script: ex.script.cite(it), text: ex.script.cite(it)}})
+			if p := (piece{lo: cursor, hi: to, c: cause{kind: CauseScript, align: it.align, script: ex.script.cite(it),
+				text: ex.script.cite(it)}}); to > cursor && cur >= 0 {
+				ex.addPiece(cur, p)
+			} else if to > cursor {
+				top.pending = append(top.pending, p)
 			}
 			cursor = to
 		case ldsDot:
@@ -233,8 +336,13 @@ func (ex *explainer) replayScript() {
 			switch {
 			case !ok:
 				have = false
-			case cur >= 0 && v > cursor && v <= secs[cur].End():
-				ex.addPiece(cur, piece{lo: cursor, hi: v, content: true, c: cause{text: "reserved by the script: " + ex.script.cite(it)}})
+			case v > cursor && (cur < 0 || v <= secs[cur].End()):
+				p := piece{lo: cursor, hi: v, content: true, c: cause{text: "reserved by the script: " + ex.script.cite(it)}}
+				if cur >= 0 {
+					ex.addPiece(cur, p)
+				} else {
+					top.pending = append(top.pending, p)
+				}
 				cursor = v
 			default:
 				cursor = v

@@ -75,13 +75,17 @@ func Layout(w io.Writer, l *layout.Layout) error {
 		w[0], w[1], w[2], w[3], w[4] = hexWidth(uint64(h.Addr)), decWidth(h.Size), width(orDash(h.Section)), nameWidth(h.Before)+4+nameWidth(h.After), 0
 	})
 	if len(l.Content) > 0 {
-		p("\ncontent no symbol names:\n")
+		if l.Reserved > 0 {
+			p("\ncontent no symbol names, and bytes the script reserves between sections:\n")
+		} else {
+			p("\ncontent no symbol names:\n")
+		}
 		measured(bw, []string{"ADDR", "SIZE", "SECTION", "BETWEEN", "FROM"}, len(l.Content), func(i int, c []string) {
 			x := &l.Content[i]
-			c[0], c[1], c[2], c[3], c[4] = hex(uint64(x.Addr)), dec(x.Size), x.Section, short(x.Before)+" .. "+short(x.After), contentFrom(x)
+			c[0], c[1], c[2], c[3], c[4] = hex(uint64(x.Addr)), dec(x.Size), orDash(x.Section), short(x.Before)+" .. "+short(x.After), contentFrom(x)
 		}, func(i int, w []int) {
 			x := &l.Content[i]
-			w[0], w[1], w[2], w[3], w[4] = hexWidth(uint64(x.Addr)), decWidth(x.Size), width(x.Section), nameWidth(x.Before)+4+nameWidth(x.After), 0
+			w[0], w[1], w[2], w[3], w[4] = hexWidth(uint64(x.Addr)), decWidth(x.Size), width(orDash(x.Section)), nameWidth(x.Before)+4+nameWidth(x.After), 0
 		})
 	}
 	inside, between := 0, 0
@@ -94,6 +98,9 @@ func Layout(w io.Writer, l *layout.Layout) error {
 	}
 	p("\npadding: %d bytes in %d holes inside sections\n", l.Padding, inside)
 	p("gaps: %d bytes in %d gaps between sections\n", l.Gaps, between)
+	if l.Reserved > 0 {
+		p("reserved: %d bytes between sections that the script reserves\n", l.Reserved)
+	}
 	p("bytes: %d in symbols + %d padding + %d content = %d in allocated sections\n", l.Bytes.Symbols, l.Bytes.Padding,
 		l.Bytes.Content, l.Bytes.Total())
 	if len(l.Pages) > 0 {
