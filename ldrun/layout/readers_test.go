@@ -30,6 +30,9 @@ SECTIONS
  .rodata..page_aligned : ALIGN(CONSTANT(MAXPAGESIZE)) { *(.rodata..page_aligned) }
  PROVIDE(__end = .);
  . = . + 0x1000;
+ ASSERT(SIZEOF(.got.plt) == 0 ||
+        SIZEOF(.got.plt) == 0x18, "Unexpected GOT/PLT entries detected!")
+ . = ALIGN(0x00010000);
 }
 `
 	items := ScriptItemsForTest(script)
@@ -48,6 +51,7 @@ SECTIONS
 		"end 15 .rodata..page_aligned",
 		"symbol 16 PROVIDE(__end = .)",
 		"dot 17 . = . + 0x1000",
+		"align 20 . = ALIGN(0x00010000) 65536",
 	}
 	if got := strings.Join(items, "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("script items:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
