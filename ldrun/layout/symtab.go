@@ -75,9 +75,17 @@ func (l *Layout) sortSymbols() {
 	for i := range ys {
 		keys[i], order[i] = uint64(ys[i].Addr), int32(i)
 	}
-	var count [1 << 16]int
-	for shift := 0; shift < 64 && n > 1; shift += 16 {
-		clear(count[:])
+	if n < 1<<12 {
+		// Few symbols (elfsynth's own links): a comparison sort costs
+		// less than the radix sort's counts.
+		slices.SortFunc(order, func(i, j int32) int { return cmp.Compare(keys[i], keys[j]) })
+	}
+	var count []int
+	if n >= 1<<12 {
+		count = make([]int, 1<<16)
+	}
+	for shift := 0; shift < 64 && n >= 1<<12; shift += 16 {
+		clear(count)
 		for _, i := range order {
 			count[keys[i]>>shift&0xffff]++
 		}
