@@ -42,9 +42,9 @@ func (l *Layout) readSymbols(f *elf.File, r io.ReaderAt) error {
 	}
 	n := symtab.Size / entSize
 	if n > 0 {
-		// The table's own size bounds how many symbols it can hold; a
-		// header claiming more than the file has fails on reading.
-		l.Symbols = make([]Symbol, 0, min(n, 1<<22))
+		// Room for a distro kernel's symbols at once; a header claiming
+		// more than the file has fails on reading, not on allocating.
+		l.Symbols = make([]Symbol, 0, min(n, 1<<17))
 	}
 	chunk := make([]byte, 4096*entSize)
 	for first := uint64(1); first < n; first += 4096 {
