@@ -315,15 +315,25 @@ func (acc *accountant) fallback(i int, lo, hi uint64, before, after string, y *S
 		acc.padding(s, lo, hi, before, after, inputCause(next))
 		return
 	}
+	note := "no symbol, input section or statement explains it"
 	if ex.canInfer(i) {
 		n := min(pow2div(hi), max(s.Align, 1))
-		if gap < n && ex.isFill(*s, lo, hi, code) {
+		fill := ex.isFill(*s, lo, hi, code)
+		if gap < n && fill {
 			acc.padding(s, lo, hi, before, after, cause{kind: CauseAlignment, align: n, inferred: true,
 				text: fmt.Sprintf("%s aligned to at least %d (inferred from its address)", after, n)})
 			return
 		}
+		switch {
+		case s.Type == elf.SHT_NOBITS:
+			note = "zero-initialized bytes no symbol names"
+		case fill:
+			// A script's ALIGN beyond the section's alignment (x86's
+			// 2 MiB one in .text) leaves such runs; the image alone
+			// cannot say.
+			note = fmt.Sprintf("fill bytes (zeros or no-ops), too many for an alignment of up to %d", n)
+		}
 	}
-	note := "no symbol, input section or statement explains it"
 	if ex.src.Complete && len(ex.placed[i]) == 0 {
 		note = "linker-made: no input section is placed in " + s.Name
 	}
