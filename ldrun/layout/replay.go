@@ -144,6 +144,11 @@ func (t *topLevel) statement(it MapItem, from uint64, c cause) {
 // which starts now (-1: no more sections), and overlap no section of its
 // address space, at its address or load address.
 func (t *topLevel) next(si int) {
+	if si >= 0 && t.ex.lay.Sections[si].Segment < 0 {
+		// An empty section in no segment (arm64's .rodata.text) is in
+		// no address space: the statements wait for the next one.
+		return
+	}
 	if si >= 0 {
 		for _, p := range t.pending {
 			if p.hi <= uint64(t.ex.lay.Sections[si].Addr) && !t.ex.occupiedIn(si, p.lo, p.hi) {
