@@ -66,7 +66,7 @@ func (s *lds) cite(it ldsItem) string {
 // and CONSTANT(COMMONPAGESIZE). It never fails: what it cannot read it
 // skips, and a script it cannot read at all has no items.
 func readLDS(name, text string, pageSize uint64) *lds {
-	p := &ldsParser{src: stripComments(text), page: pageSize, out: &lds{name: name}}
+	p := &ldsParser{src: stripComments(text), page: pageSize, out: &lds{name: name}, consts: map[string]uint64{}}
 	for i := 0; i < len(p.src); i++ {
 		if p.src[i] == '\n' {
 			p.newlines = append(p.newlines, i)
@@ -86,6 +86,12 @@ func readLDS(name, text string, pageSize uint64) *lds {
 			continue
 		}
 		if p.command() {
+			continue
+		}
+		if n := len(p.out.items); p.simpleStatement(p.pos) {
+			// An assignment outside SECTIONS: only its constant matters
+			// (arm64's PECOFF_FILE_ALIGNMENT = 0x200;), not its place.
+			p.out.items = p.out.items[:n]
 			continue
 		}
 		p.skipStatement()
@@ -127,7 +133,20 @@ type ldsParser struct {
 	section string
 	// newlines are the offsets of the script's newlines, for line numbers.
 	newlines []int
+	// consts are the symbols the script sets to constants so far, for
+	// ALIGN(NAME).
+	consts map[string]uint64
 }
+
+// constEnv gives expressions the script's constant symbols.
+type constEnv map[string]uint64
+
+func (c constEnv) value(name string) (uint64, bool) {
+	v, ok := c[name]
+	return v, ok
+}
+
+func (constEnv) section(string, string) (uint64, bool) { return 0, false }
 
 func (p *ldsParser) peek() byte {
 	if p.pos < len(p.src) {
@@ -366,11 +385,14 @@ func (p *ldsParser) assignment(start int, text string) {
 	switch {
 	case lhs != ".":
 		it.kind, it.name = ldsSymbol, lhs
+		if v, ok := evalWith(rhs, p.page, constEnv(p.consts)); ok && !compound {
+			p.consts[lhs] = v
+		}
 	case !compound:
 		it.kind = ldsDot
 		if arg, ok := alignArg(rhs); ok {
 			it.kind = ldsAlign
-			it.align, _ = evalExpr(arg, p.page)
+			it.align, _ = evalWith(arg, p.page, constEnv(p.consts))
 		}
 	default:
 		it.kind = ldsDot

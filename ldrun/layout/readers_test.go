@@ -18,6 +18,7 @@ func TestScriptReader(t *testing.T) {
 OUTPUT_ARCH(i386:x86-64)
 ENTRY(phys_startup_64)
 jiffies = jiffies_64;
+PECOFF_FILE_ALIGNMENT = 0x200;
 PHDRS { text PT_LOAD FLAGS(5); }
 SECTIONS
 {
@@ -33,25 +34,27 @@ SECTIONS
  ASSERT(SIZEOF(.got.plt) == 0 ||
         SIZEOF(.got.plt) == 0x18, "Unexpected GOT/PLT entries detected!")
  . = ALIGN(0x00010000);
+ . = ALIGN(PECOFF_FILE_ALIGNMENT);
 }
 `
 	items := ScriptItemsForTest(script)
 	want := []string{
-		"dot 9 . = 0xffffffff81000000",
-		"start 10 .text",
-		"symbol 11 _text = .",
-		"input 12 KEEP(*(.head.text)) [.head.text]",
-		"align 13 . = ALIGN(8) 8",
-		"input 13 *(.text .text.fixup) [.text .text.fixup]",
-		"align 13 . = ALIGN((1 << 21)) 2097152",
-		"end 14 .text",
-		"align 15 .rodata..page_aligned : ALIGN(CONSTANT(MAXPAGESIZE)) 4096",
-		"start 15 .rodata..page_aligned",
-		"input 15 *(.rodata..page_aligned) [.rodata..page_aligned]",
-		"end 15 .rodata..page_aligned",
-		"symbol 16 PROVIDE(__end = .)",
-		"dot 17 . = . + 0x1000",
-		"align 20 . = ALIGN(0x00010000) 65536",
+		"dot 10 . = 0xffffffff81000000",
+		"start 11 .text",
+		"symbol 12 _text = .",
+		"input 13 KEEP(*(.head.text)) [.head.text]",
+		"align 14 . = ALIGN(8) 8",
+		"input 14 *(.text .text.fixup) [.text .text.fixup]",
+		"align 14 . = ALIGN((1 << 21)) 2097152",
+		"end 15 .text",
+		"align 16 .rodata..page_aligned : ALIGN(CONSTANT(MAXPAGESIZE)) 4096",
+		"start 16 .rodata..page_aligned",
+		"input 16 *(.rodata..page_aligned) [.rodata..page_aligned]",
+		"end 16 .rodata..page_aligned",
+		"symbol 17 PROVIDE(__end = .)",
+		"dot 18 . = . + 0x1000",
+		"align 21 . = ALIGN(0x00010000) 65536",
+		"align 22 . = ALIGN(PECOFF_FILE_ALIGNMENT) 512",
 	}
 	if got := strings.Join(items, "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("script items:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
