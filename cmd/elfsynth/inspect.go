@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/elfsynth/elfsynth/ldrun/layout"
+	"github.com/elfsynth/elfsynth/ldrun/report"
 )
 
 func init() {
@@ -45,7 +46,14 @@ func cmdInspect(c *call) int {
 	if err != nil {
 		return fail(c.stderr, usagef("%s: %v", path, err))
 	}
-	return printLayout(c, lay, c.bool("json"))
+	if c.bool("json") {
+		// Streamed: a distro kernel's layout is too big to build whole.
+		if err := report.LayoutJSON(c.stdout, lay); err != nil {
+			return fail(c.stderr, err)
+		}
+		return exitOK
+	}
+	return printLayout(c, lay, false)
 }
 
 // inspectSources reads what --map, --objects, --script and --page-size

@@ -341,3 +341,55 @@ func short(name string) string {
 	half := (maxName - 1) / 2
 	return string(r[:half]) + "…" + string(r[len(r)-half:])
 }
+
+// LayoutJSON writes l as JSON exactly as JSON does, but streams the
+// symbols, holes and content one at a time: a distro kernel's layout
+// would otherwise be built whole in memory (240 MB for 117,000 symbols).
+func LayoutJSON(w io.Writer, l *layout.Layout) error {
+	head := *l
+	head.Symbols, head.Holes, head.Content = nil, nil, nil
+	b, err := json.MarshalIndent(&head, "", "  ")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	rest := string(b)
+	arrays := []struct {
+		key string
+		n   int
+		at  func(i int) any
+	}{
+		{`"symbols": null`, len(l.Symbols), func(i int) any { return &l.Symbols[i] }},
+		{`"holes": null`, len(l.Holes), func(i int) any { return &l.Holes[i] }},
+		{`"content": null`, len(l.Content), func(i int) any { return &l.Content[i] }},
+	}
+	for _, a := range arrays {
+		before, after, ok := strings.Cut(rest, a.key)
+		if !ok {
+			return fmt.Errorf("report: no %s in the layout's JSON", a.key)
+		}
+		bw.WriteString(before)
+		bw.WriteString(strings.TrimSuffix(a.key, "null"))
+		if a.n == 0 {
+			bw.WriteString("[]")
+		} else {
+			bw.WriteString("[\n")
+			for i := 0; i < a.n; i++ {
+				e, err := json.MarshalIndent(a.at(i), "    ", "  ")
+				if err != nil {
+					return err
+				}
+				if i > 0 {
+					bw.WriteString(",\n")
+				}
+				bw.WriteString("    ")
+				bw.Write(e)
+			}
+			bw.WriteString("\n  ]")
+		}
+		rest = after
+	}
+	bw.WriteString(rest)
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
