@@ -531,8 +531,15 @@ func (acc *accountant) sectionStart(prevIdx int, o occupied, x, r uint64) (cause
 		// offset in the page its bytes have in the file (RELRO may push
 		// it one page further): less than two pages later.
 		if r-x < 2*n {
-			return cause{kind: CauseSegment, align: n,
-				text: fmt.Sprintf("new segment for %s starts on a later page (segment alignment %d)", s.Name, n)}, true
+			c := cause{kind: CauseSegment, align: n,
+				text: fmt.Sprintf("new segment for %s starts on a later page (segment alignment %d)", s.Name, n)}
+			if ex := acc.ex; !ex.src.Complete && ex.src.Map == nil && ex.script == nil {
+				// A script may have placed it: with the image alone this
+				// is a guess.
+				c.inferred = true
+				c.text += " (inferred: no script or map says)"
+			}
+			return c, true
 		}
 	}
 	return cause{}, false
