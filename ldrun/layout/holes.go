@@ -205,9 +205,9 @@ func memberName(name string) string {
 func (ix objectIndex) find(name string) *Object {
 	name = path.Clean(memberName(name))
 	for {
-		if os := ix[name]; len(os) == 1 {
-			return os[0]
-		} else if len(os) > 1 {
+		if objs := ix[name]; len(objs) == 1 {
+			return objs[0]
+		} else if len(objs) > 1 {
 			return nil
 		}
 		i := strings.IndexByte(name, '/')

@@ -82,8 +82,8 @@ func (ex *explainer) replayMap() {
 func (ex *explainer) mapInput(it MapItem, si int, cursor uint64) {
 	p := &placed{obj: it.Object, name: it.Name, addr: it.Addr, size: it.Size, align: it.Align, sec: si}
 	if o := ex.objects.find(it.Object); o != nil {
-		if os := o.section(it.Name, it.Size); os != nil {
-			p.align, p.object = max(os.Align, 1), o
+		if s := o.section(it.Name, it.Size); s != nil {
+			p.align, p.object = max(s.Align, 1), o
 		}
 	}
 	var gap uint64
