@@ -324,6 +324,9 @@ func render(t *testing.T, c Case, hint string) ([]byte, error) {
 	case err != nil:
 		return nil, err
 	}
+	if err := r.Layout.Check(); err != nil {
+		t.Errorf("%s: %v", c, err)
+	}
 	for _, fn := range r.Layout.Code {
 		if !fn.Verified {
 			t.Errorf("%s: function %s should compute the address of %s (%s) but computes %s %s",

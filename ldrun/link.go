@@ -262,7 +262,7 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 		return nil, fmt.Errorf("%v: %s\n%s", err, cmdline, stderr)
 	}
 	lay, err := layout.Read(bytes.NewReader(image), layout.Sources{Arch: opt.Arch, PageSize: opt.PageSize,
-		Objects: objs, Script: script, Functions: in.Functions})
+		Objects: objs, Complete: true, Aligns: in.Aligns, Script: script, ScriptName: scriptName, Functions: in.Functions})
 	if err != nil {
 		return nil, fmt.Errorf("reading the image of %s: %v", cmdline, err)
 	}

@@ -81,7 +81,8 @@ type MatrixRow struct {
 	Linker   string `json:"linker"`
 	PageSize uint64 `json:"page_size"`
 	Script   string `json:"script"`
-	// Padding is the layout's padding total.
+	// Padding is the layout's padding, inside sections and between them
+	// (Layout.TotalPadding).
 	Padding uint64 `json:"padding"`
 	// Error is why the combination could not be built or linked; Layout
 	// is then nil.
@@ -161,7 +162,7 @@ func LinkMatrix(ctx context.Context, s *synth.Scenario, combos []Combination, op
 		if err != nil {
 			row.Error = err.Error()
 		} else {
-			row.Layout, row.Padding = r.Layout, r.Layout.Padding
+			row.Layout, row.Padding = r.Layout, r.Layout.TotalPadding()
 			if opt.KeepImages {
 				row.Image = r.Image
 			}

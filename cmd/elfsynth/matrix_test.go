@@ -57,7 +57,10 @@ func TestLinkAllOneLinkerFails(t *testing.T) {
 	for _, row := range r.Rows[1:] {
 		require.Empty(t, row.Error, row.Linker)
 		require.NotNil(t, row.Layout, row.Linker)
-		require.Equal(t, uint64(12132), row.Padding, row.Linker)
+		// The founding case's two holes at least; whether the page-aligned
+		// end of rodata counts depends on whether the linker puts the empty
+		// sections after it in a segment.
+		require.GreaterOrEqual(t, row.Padding, uint64(3936+4088), row.Linker)
 	}
 	require.Len(t, r.Comparisons, len(r.Rows)-2, "every linker that linked but the reference")
 	for _, c := range r.Comparisons {

@@ -22,7 +22,8 @@ type Delta struct {
 
 // Totals are one side's figures a diff puts side by side.
 type Totals struct {
-	// Padding is the layout's padding total (Layout.Padding).
+	// Padding is the layout's padding, inside sections and in the gaps
+	// between them (Layout.TotalPadding).
 	Padding uint64 `json:"padding"`
 	// LoadSize is the memory of the loadable segments (see LoadSize).
 	LoadSize uint64 `json:"load_size"`
@@ -250,7 +251,7 @@ func abs(n int64) int64 {
 func delta(old, new uint64) int64 { return int64(new - old) }
 
 func totals(l *Layout) Totals {
-	return Totals{Padding: l.Padding, LoadSize: LoadSize(l), Pages: PagesPerPerm(l)}
+	return Totals{Padding: l.TotalPadding(), LoadSize: LoadSize(l), Pages: PagesPerPerm(l)}
 }
 
 // LoadSize is the memory of the loadable segments that hold sections: a
@@ -265,12 +266,6 @@ func LoadSize(l *Layout) uint64 {
 	return n
 }
 
-// isPadding says whether a hole counts as padding.
-//
-// TODO(issue 11): holes get a class (symbol, padding, content); count only
-// the padding class here once Hole has it.
-func isPadding(Hole) bool { return true }
-
 // holeKey names a hole by what follows it, so that the same hole is found
 // on both sides wherever the addresses moved: "sym NAME", "start SECTION"
 // or "end SECTION", with an ordinal for holes that share it.
@@ -284,9 +279,6 @@ func keyedHoles(l *Layout) (map[holeKey]Hole, []holeKey) {
 	var keys []holeKey
 	seen := map[string]int{}
 	for _, h := range l.Holes {
-		if !isPadding(h) {
-			continue
-		}
 		after := holeAfter(l, h)
 		k := holeKey{after, seen[after]}
 		seen[after]++

@@ -46,8 +46,9 @@ func TestDiffFoundingFix(t *testing.T) {
 	after := link(t, ldrun.Options{Arch: a, Linker: arches.LinkerBFD, Script: ldrun.ScriptKernelFixed}, assemble(t, a, founding(4096, true))).Layout
 	d := Diff(before, after)
 	want := map[string]Change{
-		"zero_page_pfn":   {Kind: ChangeHoleRemoved, Section: ".rodata", Old: Num(3936), Delta: -3936, OldCause: "mm_init.o(.data..ro_after_init) aligned to 4096"},
-		"empty_zero_page": {Kind: ChangeHoleRemoved, Section: ".rodata", Old: Num(4088), Delta: -4088, OldCause: "symbol empty_zero_page aligned to 4096"},
+		"zero_page_pfn": {Kind: ChangeHoleRemoved, Section: ".rodata", Old: Num(3936), Delta: -3936, OldCause: "mm_init.o(.data..ro_after_init) aligned to 4096"},
+		"empty_zero_page": {Kind: ChangeHoleRemoved, Section: ".rodata", Old: Num(4088), Delta: -4088,
+			OldCause: "symbol empty_zero_page aligned to 4096 (derived from its offset 0x1000 in mm_init.o(.data..ro_after_init))"},
 	}
 	for _, c := range changesOf(d, ChangeHoleRemoved) {
 		if w, ok := want[c.Symbol]; ok {
@@ -61,7 +62,7 @@ func TestDiffFoundingFix(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("no hole-removed change for %v in %+v", want, d.Changes)
 	}
-	if got, want := holeDeltas(d.Changes), int64(after.Padding)-int64(before.Padding); got != want || want != -8192 {
+	if got, want := holeDeltas(d.Changes), int64(after.TotalPadding())-int64(before.TotalPadding()); got != want || want != -8192 {
 		t.Errorf("the holes' deltas add up to %d; the padding moved by %d, want -8192", got, want)
 	}
 	pages := map[Perm][2]uint64{}
@@ -152,7 +153,9 @@ func TestDiffShiftIsOneLine(t *testing.T) {
 			syms = append(syms, Symbol{Name: fmt.Sprintf("s%d", i), Addr: Addr(a), Size: 8, Section: ".data"})
 			a += 8
 		}
-		return testLayout([]Section{{Name: ".data", Addr: 0x1000, Size: a - 0x1000, Align: 8}}, syms, holes)
+		l := testLayout([]Section{{Name: ".data", Addr: 0x1000, Size: a - 0x1000, Align: 8}}, syms, holes)
+		l.Pages = Pages{PermRW: (a-1)/0x1000 - 0x1000/0x1000 + 1}
+		return l
 	}
 	d := Diff(mk(0), mk(4088))
 	kinds := map[ChangeKind]int{}
@@ -200,15 +203,11 @@ func TestDiffBoundaries(t *testing.T) {
 	}
 }
 
-// TestPagesPerPerm counts pages per runtime permission, changing where a
-// symbol's permission does, a shared page under both.
+// TestPagesPerPerm lists the layout's pages in report order.
 func TestPagesPerPerm(t *testing.T) {
-	l := testLayout([]Section{{Name: ".rodata", Addr: 0x1000, Size: 0x2800}, {Name: ".data", Addr: 0x3800, Size: 0x1000}},
-		[]Symbol{{Name: "ro", Addr: 0x1000, Section: ".rodata"}, {Name: "rw", Addr: 0x3000, Section: ".rodata"}}, nil)
-	l.Symbols[0].RuntimePerm = PermRO
+	l := &Layout{Pages: Pages{PermRW: 2, PermRO: 3, PermText: 1, PermROAfterInit: 4}}
 	got := fmt.Sprint(PagesPerPerm(l))
-	// R--: pages 1 and 2; RW-: pages 3 and 4 (.data ends at 0x4800).
-	if want := fmt.Sprint([]PermPages{{PermRO, 2}, {PermRW, 2}}); got != want {
+	if want := fmt.Sprint([]PermPages{{PermText, 1}, {PermRO, 3}, {PermROAfterInit, 4}, {PermRW, 2}}); got != want {
 		t.Errorf("pages %s, want %s", got, want)
 	}
 }

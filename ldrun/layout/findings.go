@@ -35,7 +35,21 @@ const (
 	FindingMixedPermissions FindingKind = "mixed-permissions"
 	// FindingMisaligned: a section placed off its own alignment.
 	FindingMisaligned FindingKind = "misaligned-section"
+	// FindingOverlap: two allocated sections of one address space that
+	// overlap: a layout that makes no sense, reported instead of a hole.
+	FindingOverlap FindingKind = "overlap"
+	// FindingUnexplainedGap: bytes between sections that no alignment,
+	// script statement or segment start explains; not counted as padding.
+	FindingUnexplainedGap FindingKind = "unexplained-gap"
 )
+
+// pageOf is the start of the page holding a, for page size page (0: a).
+func pageOf(a, page uint64) Addr {
+	if page == 0 {
+		return Addr(a)
+	}
+	return Addr(a &^ (page - 1))
+}
 
 // Finding is something in a layout a reviewer should look at, with the
 // page, symbols and sections involved.

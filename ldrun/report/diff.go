@@ -50,7 +50,7 @@ func writeChanges(p *printer, c *layout.Comparison) {
 		{"image", "", imageRow},
 	}
 	for _, g := range groups {
-		var t table
+		var t grid
 		for _, ch := range c.Changes {
 			if g.kinds == "" && isImageKind(ch.Kind) || g.kinds != "" && strings.HasPrefix(string(ch.Kind), g.kinds) {
 				t.add(g.row(ch), causes(ch))
@@ -59,7 +59,7 @@ func writeChanges(p *printer, c *layout.Comparison) {
 		t.write(p, g.title)
 	}
 	writePages(p, c)
-	var t table
+	var t grid
 	for _, ch := range c.Changes {
 		if strings.HasPrefix(string(ch.Kind), "symbol-") {
 			t.add(symbolRow(ch), nil)
@@ -206,7 +206,7 @@ func writePages(p *printer, c *layout.Comparison) {
 			perms = append(perms, x.Perm)
 		}
 	}
-	var t table
+	var t grid
 	for _, perm := range perms {
 		o, n := count(c.Old.Pages, perm), count(c.New.Pages, perm)
 		d := ""
@@ -260,22 +260,22 @@ func hiddenLine(hidden map[layout.ChangeKind]int) string {
 	return fmt.Sprintf("hidden: %d (%s; show them with --ignore none)", total, strings.Join(parts, ", "))
 }
 
-// table is rows of cells, each row with lines under it. Columns whose
+// grid is rows of cells, each row with lines under it. Columns whose
 // cells are all numbers are right-aligned; the last column, when it is
 // not numbers, is a note and is not padded.
-type table struct {
+type grid struct {
 	header []string
 	rows   [][]string
 	under  [][]string
 }
 
-func (t *table) add(cells, under []string) {
+func (t *grid) add(cells, under []string) {
 	t.rows = append(t.rows, cells)
 	t.under = append(t.under, under)
 }
 
 // write prints the table under a title, nothing when it has no rows.
-func (t *table) write(p *printer, title string) {
+func (t *grid) write(p *printer, title string) {
 	if len(t.rows) == 0 {
 		return
 	}
@@ -283,7 +283,7 @@ func (t *table) write(p *printer, title string) {
 	t.print(p)
 }
 
-func (t *table) print(p *printer) {
+func (t *grid) print(p *printer) {
 	all := t.rows
 	if t.header != nil {
 		all = append([][]string{t.header}, t.rows...)

@@ -54,7 +54,7 @@ func writeMatrixTable(p *printer, rows []ldrun.MatrixRow, cmps []ldrun.LinkerCom
 		shown[key{c.Arch, c.NewName}] = len(c.Changes)
 	}
 	refs := map[string]bool{}
-	t := table{header: []string{"ARCH", "LINKER", "PAGE", "PADDING", "LOAD SIZE", "DIFFERENCES", "STATUS"}}
+	t := grid{header: []string{"ARCH", "LINKER", "PAGE", "PADDING", "LOAD SIZE", "DIFFERENCES", "STATUS"}}
 	for _, r := range rows {
 		cells := []string{r.Arch, r.Linker, pageK(r.PageSize), "-", "-", "-", ""}
 		switch group := fmt.Sprint(r.Arch, r.PageSize); {
