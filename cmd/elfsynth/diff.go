@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/elfsynth/elfsynth/arches"
@@ -108,7 +107,7 @@ func imageSides(c *call) ([2]*diffSide, error) {
 		return sides, usagef("want two images, OLD NEW, got %d arguments (or --arch NAME and scenarios)", len(c.args))
 	}
 	for i, side := range []string{"old", "new"} {
-		lay, err := readImage(c.args[i], c.str(side+"-map"), c.list(side+"-objects"))
+		lay, err := readImage(c.args[i], c.str(side+"-map"), c.list(side+"-objects"), "--"+side+"-")
 		if err != nil {
 			return sides, err
 		}
@@ -118,44 +117,14 @@ func imageSides(c *call) ([2]*diffSide, error) {
 }
 
 // readImage reads an image's layout, with its link map and objects when
-// given. A file that cannot be read or is not what it should be is bad
-// input.
-func readImage(path, mapFile string, objects []string) (*layout.Layout, error) {
-	src := layout.Sources{}
-	for _, o := range objects {
-		data, err := os.ReadFile(o)
-		if err != nil {
-			return nil, usagef("%v", err)
-		}
-		obj, err := layout.ReadObject(o, data)
-		if err != nil {
-			return nil, usagef("%v", err)
-		}
-		src.Objects = append(src.Objects, obj)
+// given, as inspect does. A file that cannot be read or is not what it
+// should be is bad input.
+func readImage(path, mapFile string, objects []string, prefix string) (*layout.Layout, error) {
+	var src layout.Sources
+	if err := addSources(&src, mapFile, "", objects, prefix); err != nil {
+		return nil, err
 	}
-	if mapFile != "" {
-		if err := addLinkMap(&src, mapFile); err != nil {
-			return nil, err
-		}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	defer f.Close()
-	lay, err := layout.Read(f, src)
-	if err != nil {
-		return nil, usagef("%s: %v", path, err)
-	}
-	return lay, nil
-}
-
-// addLinkMap gives Read an image's link map.
-//
-// TODO(issue 11): layout.Sources gets a link map (inspect --map); read the
-// file into it here, as inspect does.
-func addLinkMap(_ *layout.Sources, path string) error {
-	return usagef("--old-map/--new-map %s: reading link maps is not in this build yet", path)
+	return readLayout(path, src)
 }
 
 // scenarioSides links the scenario (or the two scenarios) once per side.

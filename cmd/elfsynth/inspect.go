@@ -40,20 +40,9 @@ func cmdInspect(c *call) int {
 	if err != nil {
 		return fail(c.stderr, err)
 	}
-	// Read through an io.ReaderAt, never whole; a FIFO or a device is
-	// refused before a byte is read.
-	f, _, err := bounded.Open(path, bounded.ImageBytes)
+	lay, err := readLayout(path, src)
 	if err != nil {
 		return fail(c.stderr, err)
-	}
-	defer f.Close()
-	lay, err := layout.Read(f, src)
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return fail(c.stderr, err) // the file could not be read: an I/O error
-	}
-	if err != nil {
-		return fail(c.stderr, usagef("%s: %v", path, err))
 	}
 	if c.bool("json") {
 		// Streamed: a distro kernel's layout is too big to build whole.
@@ -63,6 +52,27 @@ func cmdInspect(c *call) int {
 		return exitOK
 	}
 	return printLayout(c, lay, false)
+}
+
+// readLayout reads the image at path with what src gives. The image is
+// read through an io.ReaderAt, never whole; a FIFO or a device is refused
+// before a byte is read; an image that is not one is bad input, an I/O
+// error the environment's.
+func readLayout(path string, src layout.Sources) (*layout.Layout, error) {
+	f, _, err := bounded.Open(path, bounded.ImageBytes)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lay, err := layout.Read(f, src)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return nil, err
+	case err != nil:
+		return nil, usagef("%s: %v", path, err)
+	}
+	return lay, nil
 }
 
 // inspectSources reads what --map, --objects, --script and --page-size
@@ -75,31 +85,8 @@ func inspectSources(c *call) (layout.Sources, error) {
 		return src, err
 	}
 	src.PageSize = ps
-	if p := c.str("map"); p != "" {
-		if src.Map, err = readLinkMap(p); err != nil {
-			return src, err
-		}
-	}
-	if p := c.str("script"); p != "" {
-		b, err := bounded.ReadFile(p, bounded.ScriptBytes)
-		if err != nil {
-			return src, inputError("--script", err)
-		}
-		src.Script, src.ScriptName = string(b), filepath.Base(p)
-	}
-	for _, v := range c.list("objects") {
-		for _, p := range strings.Split(v, ",") {
-			if p == "" {
-				continue
-			}
-			objs, err := readObjectFile(p)
-			if err != nil {
-				return src, err
-			}
-			src.Objects = append(src.Objects, objs...)
-		}
-	}
-	return src, nil
+	err = addSources(&src, c.str("map"), c.str("script"), c.list("objects"), "--")
+	return src, err
 }
 
 // inputError names the flag whose file could not be read: bad input when
@@ -112,15 +99,47 @@ func inputError(flag string, err error) error {
 	return fmt.Errorf("%s: %w", flag, err)
 }
 
-func readLinkMap(path string) (*layout.LinkMap, error) {
+// addSources reads a link map, a script and objects (each a comma list
+// or given many times; objects or ar archives) into src. Messages name
+// the flags with prefix ("--" or "--old-").
+func addSources(src *layout.Sources, mapFile, script string, objects []string, prefix string) error {
+	var err error
+	if mapFile != "" {
+		if src.Map, err = readLinkMap(mapFile, prefix+"map"); err != nil {
+			return err
+		}
+	}
+	if script != "" {
+		b, err := bounded.ReadFile(script, bounded.ScriptBytes)
+		if err != nil {
+			return inputError(prefix+"script", err)
+		}
+		src.Script, src.ScriptName = string(b), filepath.Base(script)
+	}
+	for _, v := range objects {
+		for _, p := range strings.Split(v, ",") {
+			if p == "" {
+				continue
+			}
+			objs, err := readObjectFile(p, prefix+"objects")
+			if err != nil {
+				return err
+			}
+			src.Objects = append(src.Objects, objs...)
+		}
+	}
+	return nil
+}
+
+func readLinkMap(path, flag string) (*layout.LinkMap, error) {
 	f, _, err := bounded.Open(path, bounded.MapBytes)
 	if err != nil {
-		return nil, inputError("--map", err)
+		return nil, inputError(flag, err)
 	}
 	defer f.Close()
 	m, err := layout.ReadMap(bufio.NewReader(f))
 	if err != nil {
-		return nil, usagef("--map %s: %v", path, err)
+		return nil, usagef("%s %s: %v", flag, path, err)
 	}
 	return m, nil
 }
@@ -129,22 +148,22 @@ func readLinkMap(path string) (*layout.LinkMap, error) {
 // thin archive's members are files named relative to its folder, and keep
 // those names ("mm/mm_init.o"), as a link map gives them; a regular
 // archive's are named "lib.a(member.o)".
-func readObjectFile(path string) ([]*layout.Object, error) {
+func readObjectFile(path, flag string) ([]*layout.Object, error) {
 	f, size, err := bounded.Open(path, bounded.ObjectBytes)
 	if err != nil {
-		return nil, inputError("--objects", err)
+		return nil, inputError(flag, err)
 	}
 	defer f.Close()
 	if !layout.IsArchive(f) {
 		o, err := layout.ReadObjectAt(filepath.Clean(path), f, size)
 		if err != nil {
-			return nil, usagef("--objects %v", err)
+			return nil, usagef("%s %v", flag, err)
 		}
 		return []*layout.Object{o}, nil
 	}
 	members, err := layout.ArchiveMembers(f, size)
 	if err != nil {
-		return nil, usagef("--objects %s: %v", path, err)
+		return nil, usagef("%s %s: %v", flag, path, err)
 	}
 	var out []*layout.Object
 	for _, m := range members {
@@ -159,7 +178,7 @@ func readObjectFile(path string) ([]*layout.Object, error) {
 			o, err = layout.ReadObjectAt(fmt.Sprintf("%s(%s)", filepath.Base(path), m.Name), io.NewSectionReader(f, m.Offset, m.Size), m.Size)
 		}
 		if err != nil {
-			return nil, usagef("--objects %s: %v", path, err)
+			return nil, usagef("%s %s: %v", flag, path, err)
 		}
 		out = append(out, o)
 	}

@@ -74,7 +74,8 @@ const (
 	ChangeHoleRemoved ChangeKind = "hole-removed"
 	ChangeHoleGrown   ChangeKind = "hole-grown"
 	ChangeHoleShrunk  ChangeKind = "hole-shrunk"
-	// ChangeHoleCause: a hole of the same size with another cause.
+	// ChangeHoleCause: a hole of the same size with another cause, both
+	// causes known (not inferred).
 	ChangeHoleCause ChangeKind = "hole-cause"
 
 	ChangeSectionAdded   ChangeKind = "section-added"
@@ -112,6 +113,10 @@ const (
 	// ChangeBaseAddress: the address of the lowest loadable segment that
 	// holds a section.
 	ChangeBaseAddress ChangeKind = "base-address"
+	// ChangeLandmark: a kernel landmark (Landmarks: __init_begin, _sdata,
+	// _end, ...) at another address: what a few bytes of padding can
+	// cost in whole pages or segment alignments.
+	ChangeLandmark ChangeKind = "landmark"
 
 	ChangeSymbolAdded   ChangeKind = "symbol-added"
 	ChangeSymbolRemoved ChangeKind = "symbol-removed"
@@ -147,7 +152,7 @@ func ChangeKinds() []ChangeKind {
 		ChangeSectionEmpty, ChangeSectionFlags, ChangeSectionAlign, ChangeSectionOrder,
 		ChangeSegmentAdded, ChangeSegmentRemoved, ChangeSegmentGrown, ChangeSegmentShrunk, ChangeSegmentFlags,
 		ChangeSegmentEmpty, ChangeSegmentHeaders,
-		ChangePages, ChangeLoadSize, ChangeBaseAddress,
+		ChangePages, ChangeLoadSize, ChangeBaseAddress, ChangeLandmark,
 		ChangeSymbolAdded, ChangeSymbolRemoved, ChangeSymbolSize, ChangeSymbolShift,
 		ChangeSymbolSection, ChangeSymbolValue, ChangeSymbolAbsolute, ChangeSymbolBoundary, ChangeSymbolLinker,
 		ChangeFindingAdded, ChangeFindingRemoved,
@@ -238,7 +243,7 @@ func Diff(old, new *Layout) *Delta {
 // group is the heading a kind is listed under: its name up to the dash.
 func group(k ChangeKind) int {
 	head, _, _ := strings.Cut(string(k), "-")
-	return slices.Index([]string{"hole", "section", "segment", "pages", "load", "base", "symbol", "finding"}, head)
+	return slices.Index([]string{"hole", "section", "segment", "pages", "load", "base", "landmark", "symbol", "finding"}, head)
 }
 
 func abs(n int64) int64 {
@@ -336,6 +341,10 @@ func diffHoles(old, new *Layout) []Change {
 			c.Kind, c.Old, c.New, c.Delta, c.OldCause = ChangeHoleRemoved, Num(o.Size), Value{}, -int64(o.Size), o.Cause
 		case !inOld:
 			c.Kind, c.Old, c.New, c.Delta, c.Cause = ChangeHoleAdded, Value{}, Num(n.Size), int64(n.Size), n.Cause
+		case o.Size == n.Size && (o.Inferred || n.Inferred):
+			// The same hole, explained with less certainty on one side:
+			// a guess that differs is not a change of the layout.
+			continue
 		case o.Size != n.Size || o.Cause != n.Cause:
 			c.Kind = ChangeHoleCause
 			if n.Size > o.Size {
@@ -625,7 +634,23 @@ func diffImage(old, new *Layout, d *Delta) []Change {
 	if ok1 && ok2 && ob != nb {
 		out = append(out, Change{Kind: ChangeBaseAddress, Old: Hex(uint64(ob)), New: Hex(uint64(nb)), Delta: delta(uint64(ob), uint64(nb))})
 	}
+	for _, name := range Landmarks() {
+		o, ok1 := old.Symbol(name)
+		n, ok2 := new.Symbol(name)
+		if ok1 && ok2 && o.Addr != n.Addr {
+			out = append(out, Change{Kind: ChangeLandmark, Symbol: name, Section: n.Section, Old: Hex(uint64(o.Addr)),
+				New: Hex(uint64(n.Addr)), Delta: delta(uint64(o.Addr), uint64(n.Addr))})
+		}
+	}
 	return out
+}
+
+// Landmarks are the kernel's symbols that show where each part of the
+// image begins and ends, in address order: what a change moves by a page
+// or a segment alignment, even when it adds only a few bytes of padding.
+func Landmarks() []string {
+	return []string{"_text", "_stext", "_etext", "__start_rodata", "__start_ro_after_init", "__end_ro_after_init",
+		"__end_rodata", "__init_begin", "__init_end", "_sdata", "_edata", "__bss_start", "__bss_stop", "_end"}
 }
 
 // baseAddress is the address of the lowest loadable segment that holds a

@@ -70,7 +70,7 @@ func writeChanges(p *printer, c *layout.Comparison) {
 }
 
 func isImageKind(k layout.ChangeKind) bool {
-	return k == layout.ChangeLoadSize || k == layout.ChangeBaseAddress
+	return k == layout.ChangeLoadSize || k == layout.ChangeBaseAddress || k == layout.ChangeLandmark
 }
 
 // bloatLine counts the padding holes as scripts/bloat-o-meter counts
@@ -162,6 +162,9 @@ func segmentRow(c layout.Change) []string {
 
 func imageRow(c layout.Change) []string {
 	what := map[layout.ChangeKind]string{layout.ChangeLoadSize: "loadable segments' memory", layout.ChangeBaseAddress: "base address"}[c.Kind]
+	if c.Kind == layout.ChangeLandmark {
+		what = c.Symbol
+	}
 	return []string{what, c.Old.String(), c.New.String(), deltaText(c)}
 }
 

@@ -134,11 +134,6 @@ func Layout(w io.Writer, l *layout.Layout) error {
 	return bw.Flush()
 }
 
-// landmarkNames are the kernel's symbols that show where each part of the
-// image begins and ends: what a change moves by a page or a segment
-// alignment, even when it adds only a few bytes of padding.
-var landmarkNames = []string{"_text", "_stext", "_etext", "__start_rodata", "__start_ro_after_init", "__end_ro_after_init",
-	"__end_rodata", "__init_begin", "__init_end", "_sdata", "_edata", "__bss_start", "__bss_stop", "_end"}
 
 // landmarks lists the landmark symbols the image has, with their offset
 // from the first.
@@ -148,7 +143,7 @@ func landmarks(w *bufio.Writer, l *layout.Layout) {
 		addr uint64
 	}
 	var ms []mark
-	for _, n := range landmarkNames {
+	for _, n := range layout.Landmarks() {
 		if y, ok := l.Symbol(n); ok {
 			ms = append(ms, mark{n, uint64(y.Addr)})
 		}
