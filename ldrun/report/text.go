@@ -134,7 +134,6 @@ func Layout(w io.Writer, l *layout.Layout) error {
 	return bw.Flush()
 }
 
-
 // landmarks lists the landmark symbols the image has, with their offset
 // from the first.
 func landmarks(w *bufio.Writer, l *layout.Layout) {
