@@ -94,6 +94,11 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	if err := checkNames(in.Objects); err != nil {
 		return nil, err
 	}
+	// What the script needs and the inputs lack (see ScriptProvisions).
+	in, provided, note, err := provide(opt.Arch, opt.PageSize, opt.Script, script, in)
+	if err != nil {
+		return nil, err
+	}
 	objs, err := layout.ReadObjects(in.Objects)
 	if err != nil {
 		return nil, err
@@ -103,7 +108,8 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	return run(ctx, dir, tool, opt, script, in, objs)
+	res, err := run(ctx, dir, tool, opt, script, in, objs)
+	return withProvisions(res, err, provided, note)
 }
 
 // shmLimit bounds the inputs Link puts on tmpfs; an image is about as big

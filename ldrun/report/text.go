@@ -66,6 +66,7 @@ func Layout(w io.Writer, l *layout.Layout) error {
 			p("  %s\t%s\t%s\t%s\t%s\n", c.Symbol, c.AddressOf, c.Computed, c.Expected, codeResult(c))
 		}
 	}
+	list("provided by elfsynth", l.Provided)
 	list("orphans", l.Orphans)
 	list("findings", l.Findings)
 	list("warnings", l.Warnings)
