@@ -235,8 +235,14 @@ func linkArgs(tool *Tool, opt Options, script bool, objs []*layout.Object, names
 	default:
 		args = append(args, "-m", a.BfdEmulation)
 	}
-	args = append(args, "-static", "-nostdlib", "-z", "noexecstack",
-		"-z", fmt.Sprintf("max-page-size=%d", opt.PageSize))
+	args = append(args, "-static", "-nostdlib", "-z", "noexecstack")
+	kernel := kernelFlags(a, script)
+	if !setsMaxPageSize(kernel) && !setsMaxPageSize(opt.Flags) {
+		// Segments aligned to the kernel page size, whatever the
+		// linker's default; the kernel's flags or the user's say
+		// otherwise (see kernelflags.go).
+		args = append(args, "-z", fmt.Sprintf("max-page-size=%d", opt.PageSize))
+	}
 	if tool.Linker.Kind() == arches.LinkerBFD && script && versionAtLeast(tool.Version, 2, 39) {
 		// GNU ld 2.39 started warning about RWX segments, which scripts
 		// without PHDRS make on purpose; older versions lack the flag.
@@ -245,6 +251,7 @@ func linkArgs(tool *Tool, opt Options, script bool, objs []*layout.Object, names
 	if tool.Linker.Kind() != arches.LinkerMold {
 		args = append(args, a.LinkFlags...)
 	}
+	args = append(args, kernel...)
 	args = append(args, opt.Flags...)
 	if script {
 		args = append(args, "-T", scriptName)
