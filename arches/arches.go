@@ -224,6 +224,11 @@ type Arch struct {
 	// __global_pointer$ nor rewrites code).
 	LinkFlags []string
 
+	// ScriptRelease says, where the built-in kernel scripts' shape for
+	// this target follows another Linux release than 6.1 (the release
+	// they follow otherwise), which one and how it differs from 6.1.
+	ScriptRelease string
+
 	// KernelLinkFlags make a link lay out as the kernel's own vmlinux link
 	// does, where that differs from elfsynth's defaults: the flags
 	// arch/*/Makefile gives LDFLAGS_vmlinux in Linux 6.1 that change layout

@@ -142,6 +142,9 @@ var table = []*Arch{
 		KernelBase:        0xffff800080000000,
 		Kernel:            KernelShape{OwnROAfterInit: true},
 		CodeArch:          "arm64",
+		// 6.1 keeps .data..ro_after_init in RO_DATA; later kernels give
+		// arm64 an output section of its own for it, which Kernel follows.
+		ScriptRelease: "6.1, except as in kernels after 6.1: .data..ro_after_init in an output section of its own (6.1 keeps it inside .rodata, in RO_DATA)",
 		// arch/arm64/Makefile sets none: the linkers' default
 		KernelLinkFlags: maxPageSize(0x10000),
 	},
@@ -158,6 +161,9 @@ var table = []*Arch{
 		KernelBase:        0xffff800080000000,
 		Kernel:            KernelShape{OwnROAfterInit: true},
 		CodeArch:          "", // golang-asm encodes arm64 little-endian only
+		// 6.1 keeps .data..ro_after_init in RO_DATA; later kernels give
+		// arm64 an output section of its own for it, which Kernel follows.
+		ScriptRelease: "6.1, except as in kernels after 6.1: .data..ro_after_init in an output section of its own (6.1 keeps it inside .rodata, in RO_DATA)",
 		// as arm64
 		KernelLinkFlags: maxPageSize(0x10000),
 	},
