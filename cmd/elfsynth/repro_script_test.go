@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/elfsynth/elfsynth/internal/toolcheck"
+	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
 
 // TestReproScriptBadInput: a user script that cannot work is bad input,
@@ -47,4 +53,50 @@ func TestReproUnderAUserScript(t *testing.T) {
 	require.Contains(t, stdout, "after:             1 links, padding 0 to 0 bytes")
 	require.Contains(t, stdout, "(script: vmlinux.lds with *(.rodata..page_aligned) after __start_rodata = .;)")
 	require.NotContains(t, stdout, "own-section")
+}
+
+// realishScript needs two symbols the scenario lacks: the entry point,
+// which belongs in .head.text, and one named in an assignment.
+const realishScript = `ENTRY(phys_startup)
+jiffies = jiffies_64;
+SECTIONS
+{
+ . = 0xffffffff81000000;
+ phys_startup = ABSOLUTE(startup - 0xffffffff80000000);
+ .text : { _text = .; KEEP(*(.head.text)) *(.text .text.*) }
+ . = ALIGN(4096);
+ .rodata : { __start_rodata = .; *(.rodata) *(.rodata.*) . = ALIGN(8); *(.data..ro_after_init) }
+ . = ALIGN(4096);
+ .data : { *(.data) }
+ /DISCARD/ : { *(.note.GNU-stack) *(.comment) *(.eh_frame) }
+}
+`
+
+// TestAsmReproducerWithARealScript: under a script that needs symbols,
+// asm writes and assembles elfsynth-provided.s too, and repro.sh gives
+// the image link reports on, provided symbols included.
+func TestAsmReproducerWithARealScript(t *testing.T) {
+	needBFD(t)
+	toolcheck.Require(t, "sh")
+	scenario := writeScenario(t, zeroPageScenario)
+	script := filepath.Join(t.TempDir(), "real.lds")
+	require.NoError(t, os.WriteFile(script, []byte(realishScript), 0o644))
+	dir := t.TempDir()
+	rc, _, stderr := runCmd(run, "asm", "--arch", "x86_64", "--script", script, "-o", dir, scenario)
+	require.Equal(t, exitOK, rc, stderr)
+	out, err := exec.Command("sh", filepath.Join(dir, "repro.sh")).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	image, err := os.ReadFile(filepath.Join(dir, "image"))
+	require.NoError(t, err)
+	byHand, err := layout.Read(bytes.NewReader(image), layout.Sources{})
+	require.NoError(t, err)
+
+	rc, stdout, stderr := runCmd(run, "link", "--arch", "x86_64", "--script", script, "--json", scenario)
+	require.Equal(t, exitOK, rc, stderr)
+	var lay layout.Layout
+	require.NoError(t, json.Unmarshal([]byte(stdout), &lay))
+	require.Equal(t, symbolAddrs(&lay), symbolAddrs(byHand))
+	require.Len(t, lay.Provided, 2, "%q", lay.Provided)
+	require.Contains(t, symbolAddrs(byHand), "startup")
+	require.Equal(t, symbolAddrs(byHand)["_text"], symbolAddrs(byHand)["startup"], "the entry point starts the image")
 }
