@@ -211,7 +211,7 @@ func run(ctx context.Context, dir string, tool *Tool, opt Options, script string
 		return nil, fmt.Errorf("linker made no image: %v: %s", err, cmdline)
 	}
 	lay, err := layout.Read(bytes.NewReader(image), layout.Sources{Arch: opt.Arch, PageSize: opt.PageSize,
-		Objects: objs, Script: script, Functions: in.Functions})
+		Objects: objs, Complete: true, Aligns: in.Aligns, Script: script, ScriptName: scriptName, Functions: in.Functions})
 	if err != nil {
 		return nil, fmt.Errorf("reading the image of %s: %v", cmdline, err)
 	}

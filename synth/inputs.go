@@ -1,10 +1,21 @@
 package synth
 
 // Inputs are what a linker needs from a plan: the objects in link order,
-// and the generated functions to check once they are linked.
+// the generated functions to check once they are linked, and the
+// alignment the scenario declares for each symbol, which no object
+// records.
 type Inputs struct {
 	Objects   []Object
 	Functions []Function
+	Aligns    []SymbolAlign
+}
+
+// SymbolAlign is the alignment a plan gives a symbol of a unit: what
+// explains the padding in front of it once linked.
+type SymbolAlign struct {
+	Unit   string
+	Symbol string
+	Align  uint64
 }
 
 // Function names a generated function and the symbol whose address it
@@ -14,7 +25,8 @@ type Function struct {
 	AddressOf string
 }
 
-// Inputs writes the plan's objects and lists its generated functions.
+// Inputs writes the plan's objects and lists its generated functions and
+// its symbols' alignments.
 func (p *Plan) Inputs() (*Inputs, error) {
 	objs, err := p.Objects()
 	if err != nil {
@@ -24,6 +36,7 @@ func (p *Plan) Inputs() (*Inputs, error) {
 	for _, u := range p.Units {
 		for _, sec := range u.Sections {
 			for _, sym := range sec.Symbols {
+				in.Aligns = append(in.Aligns, SymbolAlign{Unit: u.Name, Symbol: sym.Name, Align: sym.Align})
 				if sym.Func != nil {
 					in.Functions = append(in.Functions, Function{Symbol: sym.Name, AddressOf: sym.Func.AddressOf})
 				}

@@ -1,336 +1,445 @@
 package layout
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
+	"math/bits"
+	"path"
+	"slices"
 	"strings"
 
 	"github.com/elfsynth/elfsynth/arches"
 )
 
-// inputSym is where a symbol sits in the object that defines it.
-type inputSym struct {
-	obj, sec string
-	secAlign uint64
-	secSize  uint64
-	off      uint64 // offset in its input section
+// explainer is what Read knows beside the image: the objects, the map,
+// the script, the declared alignments; and what it derives from them:
+// where each input section went, and what each script statement did.
+type explainer struct {
+	lay    *Layout
+	arch   *arches.Arch
+	src    Sources
+	fill   *filler
+	bytes  *bytesReader
+	script *lds
+	// declared maps unit and symbol to the scenario's alignment.
+	declared map[[2]string]uint64
+	// objects finds an object by the name a map gives it.
+	objects objectIndex
+	// placed are the input sections found in each allocated section,
+	// keyed by its index in lay.Sections, in address order.
+	placed map[int][]*placed
+	// byWhere finds a placed input section by "obj(sec)".
+	byWhere map[string]*placed
+	// pieces are what the map's or the script's statements did to the
+	// bytes between input sections, by the section they are in (-1
+	// between sections), in address order.
+	pieces map[int][]piece
+	// covered are the sections the map or a script replay explains:
+	// what they leave unexplained is content, not inferred padding.
+	covered map[int]bool
+	// symbols are lay.Symbols grouped by the section they are in.
+	symbols map[int][]*Symbol
+	// objSyms are the symbols the objects define, by name.
+	objSyms map[string][]objSym
 }
 
-func (s inputSym) where() string { return s.obj + "(" + s.sec + ")" }
-
-// inputIndex maps symbol names to their places in the inputs.
-type inputIndex map[string][]inputSym
-
-// indexInputs maps every symbol the objects define to its place.
-func indexInputs(objs []*Object) inputIndex {
-	ix := inputIndex{}
-	for _, o := range objs {
-		for _, s := range o.Symbols {
-			if s.Section < 0 {
-				continue
-			}
-			sec := o.Sections[s.Section]
-			ix[s.Name] = append(ix[s.Name], inputSym{obj: o.Name, sec: sec.Name,
-				secAlign: sec.Align, secSize: sec.Size, off: s.Value})
-		}
-	}
-	return ix
+// placed is an input section at its address in the image.
+type placed struct {
+	obj, name  string
+	addr, size uint64
+	// align is the input section's alignment when exact (from its object
+	// or an lld map); otherwise lo and hi bound it (a GNU ld map).
+	align  uint64
+	lo, hi uint64
+	sec    int // index in lay.Sections
+	// object is the object it came from, when known.
+	object *Object
 }
 
-// lookup returns where the image symbol name at addr came from: among
-// same-named symbols, the one whose input section start is aligned.
-func (ix inputIndex) lookup(name string, addr uint64) (inputSym, bool) {
-	cs := ix[name]
-	for _, c := range cs {
-		start := addr - c.off
-		if c.off <= addr && (c.secAlign <= 1 || start%c.secAlign == 0) {
-			return c, true
-		}
+func (p *placed) end() uint64      { return p.addr + p.size }
+func (p *placed) where() string    { return p.obj + "(" + p.name + ")" }
+func (p *placed) exactAlign() bool { return p.align != 0 || p.lo != 0 && p.lo == p.hi }
+
+// alignment is the input section's alignment, or the largest its address
+// allows when not known exactly.
+func (p *placed) alignment() uint64 {
+	if p.align != 0 {
+		return p.align
 	}
-	// A linker may misalign a whole output section (gold honours an
-	// explicit ALIGN(n) over its inputs'); a single candidate still fits.
-	if len(cs) == 1 && cs[0].off <= addr {
-		return cs[0], true
-	}
-	return inputSym{}, false
+	return p.hi
 }
 
-// holeFinder explains the gaps of one image.
-type holeFinder struct {
-	ix   inputIndex
-	arch *arches.Arch
-	// noInputs is true when Read got no inputs: causes are inferred.
-	noInputs bool
-	// script is the linker script's text, or "".
-	script string
-	// sec is the section sectionHoles walks.
-	sec *Section
-	// scriptSym is a symbol no input defines (so the script does) at the
-	// start of the section betweenSections explains, or "".
-	scriptSym string
-}
-
-// findHoles lists the gaps between neighbouring symbols inside each
-// allocated section and between allocated sections, each with its cause.
-func (l *Layout) findHoles(h holeFinder) {
-	l.Holes = []Hole{}
-	var prev *Section
-	for i := range l.Sections {
-		s := &l.Sections[i]
-		// TLS .tbss takes no memory of its own; skip it.
-		if !s.Alloc() || s.Flags.Has(elf.SHF_TLS) {
-			continue
-		}
-		if prev != nil {
-			end := uint64(prev.Addr) + prev.Size
-			if uint64(s.Addr) > end {
-				h.scriptSym = l.scriptSymbolAt(uint64(s.Addr), h)
-				l.addHole(end, uint64(s.Addr), "end of "+prev.Name, "start of "+s.Name, h.betweenSections(prev, s, uint64(s.Addr)-end))
-			}
-		}
-		l.sectionHoles(s, h)
-		if prev == nil || uint64(s.Addr)+s.Size >= uint64(prev.Addr)+prev.Size {
-			prev = s
-		}
-	}
-	for _, x := range l.Holes {
-		l.Padding += x.Size
-	}
-}
-
-// piece is one cause of the part of a gap that ends at hi.
+// piece is a run of bytes between input sections that a statement, or an
+// input section's alignment, explains.
 type piece struct {
-	hi    uint64
-	kind  CauseKind
-	align uint64
-	text  string
+	lo, hi uint64
+	// content marks bytes a statement reserves (`. = . + N`), not
+	// padding.
+	content bool
+	c       cause
 }
 
-// addHole records the gap [lo, hi) as one hole per cause, in address
-// order: the pieces split it at their ends.
-func (l *Layout) addHole(lo, hi uint64, before, after string, pieces ...piece) {
-	for _, p := range pieces {
-		if p.hi <= lo {
-			continue
-		}
-		end := min(p.hi, hi)
-		if p.text == "" {
-			// No alignment can have made the gap: the bytes are
-			// contents no symbol labels.
-			p.kind, p.align, p.text = CauseUnknown, 0, "bytes no symbol covers (linker-made or unlabelled input data)"
-		}
-		l.Holes = append(l.Holes, Hole{Addr: Addr(lo), Size: end - lo, Before: before, After: after,
-			Cause: p.text, Kind: p.kind, Align: p.align})
-		lo = end
-	}
-	if lo < hi {
-		l.addHole(lo, hi, before, after, piece{hi: hi})
-	}
+// cause is what made a hole.
+type cause struct {
+	kind     CauseKind
+	align    uint64
+	inferred bool
+	text     string
+	input    string
+	symbol   string
+	script   string
 }
 
-// sectionHoles walks s's symbols in address order and reports every gap
-// not covered by a symbol, including at the start and the end of s.
-//
-// A section no symbol lies in is all contents (.got, .MIPS.abiflags and
-// other linker-made sections): it has no holes.
-func (l *Layout) sectionHoles(s *Section, h holeFinder) {
-	lo, end := uint64(s.Addr), uint64(s.Addr)+s.Size
-	if s.Name == ".relro_padding" {
-		// mold's NOBITS section that pads the RELRO region to a page.
-		l.addHole(lo, end, "start of "+s.Name, "end of "+s.Name, piece{end, CauseSegment, 0, "mold pads the RELRO region to a page boundary"})
-		return
+func newExplainer(l *Layout, f *elf.File, a *arches.Arch, src Sources) *explainer {
+	ex := &explainer{lay: l, arch: a, src: src, fill: newFiller(f.Machine, f.Class, f.ByteOrder), bytes: newBytesReader(l.image),
+		declared: map[[2]string]uint64{}, placed: map[int][]*placed{}, pieces: map[int][]piece{}, byWhere: map[string]*placed{}, covered: map[int]bool{},
+		symbols: map[int][]*Symbol{}}
+	for _, d := range src.Aligns {
+		ex.declared[[2]string{d.Unit, d.Symbol}] = d.Align
 	}
-	if !l.hasSymbols(s) {
-		return
-	}
-	h.sec = s
-	cursor, before := lo, "start of "+s.Name
-	var prevSym *Symbol
-	for i := range l.Symbols {
-		y := &l.Symbols[i]
-		if y.shndx != s.index {
-			continue
-		}
-		a := uint64(y.Addr)
-		if a < lo || a > end {
-			continue
-		}
-		if a > cursor {
-			l.addHole(cursor, a, before, y.Name, h.beforeSymbol(prevSym, y, cursor, a)...)
-		}
-		if a+y.Size >= cursor {
-			cursor, before, prevSym = max(a+y.Size, cursor), y.Name, y
-			if a+y.Size > end {
-				cursor = end
+	ex.objects = indexObjects(src.Objects)
+	ex.objSyms = map[string][]objSym{}
+	for _, o := range src.Objects {
+		for _, s := range o.Symbols {
+			if s.Section >= 0 && s.Section < len(o.Sections) && o.Sections[s.Section].Flags.Has(elf.SHF_ALLOC) {
+				ex.objSyms[s.Name] = append(ex.objSyms[s.Name], objSym{o, s.Section, s.Value})
 			}
 		}
 	}
-	if end > cursor {
-		l.addHole(cursor, end, before, "end of "+s.Name, h.atSectionEnd(prevSym, s, cursor, end)...)
+	if src.Script != "" {
+		name := src.ScriptName
+		if name == "" {
+			name = "link.lds"
+		}
+		ex.script = readLDS(name, src.Script, l.PageSize)
+	}
+	ex.groupSymbols()
+	switch {
+	case src.Map != nil:
+		ex.replayMap()
+	default:
+		ex.placeFromObjects()
+		if ex.script != nil {
+			ex.replayScript()
+		}
+	}
+	for _, ps := range ex.placed {
+		slices.SortFunc(ps, func(a, b *placed) int { return cmp.Compare(a.addr, b.addr) })
+	}
+	for _, ps := range ex.pieces {
+		slices.SortStableFunc(ps, func(a, b piece) int { return cmp.Compare(a.lo, b.lo) })
+	}
+	return ex
+}
+
+// groupSymbols lists each allocated section's symbols in address order.
+func (ex *explainer) groupSymbols() {
+	where := map[elf.SectionIndex]int{}
+	for i, s := range ex.lay.Sections {
+		if s.Alloc() {
+			where[s.index] = i
+		}
+	}
+	for i := range ex.lay.Symbols {
+		y := &ex.lay.Symbols[i]
+		if j, ok := where[y.shndx]; ok && y.Section != absSection {
+			s := ex.lay.Sections[j]
+			if uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= s.End() {
+				ex.symbols[j] = append(ex.symbols[j], y)
+			}
+		}
 	}
 }
 
-// scriptSymbolAt returns the symbol at a that no input defines and that
-// the script assigns first (the first by name without a script).
-func (l *Layout) scriptSymbolAt(a uint64, h holeFinder) string {
-	best, bestPos := "", -1
-	for _, y := range l.Symbols {
-		if uint64(y.Addr) != a || len(h.ix[y.Name]) != 0 {
+// sectionAt returns the index of the allocated section called name (any
+// name when "") that holds [addr, addr+size), or -1.
+func (ex *explainer) sectionAt(name string, addr, size uint64) int {
+	secs := ex.lay.Sections
+	best := -1
+	for i := range secs {
+		s := &secs[i]
+		if !s.Alloc() || name != "" && s.Name != name {
 			continue
 		}
-		pos := strings.Index(h.script, y.Name+" = .")
-		if best == "" || pos >= 0 && (bestPos < 0 || pos < bestPos) {
-			best, bestPos = y.Name, pos
+		if addr >= uint64(s.Addr) && addr+size <= s.End() && (size == 0 || addr < s.End()) {
+			if best < 0 || s.Size > 0 {
+				best = i
+			}
 		}
 	}
 	return best
 }
 
-func (l *Layout) hasSymbols(s *Section) bool {
-	for _, y := range l.Symbols {
-		if y.shndx == s.index && uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= uint64(s.Addr)+s.Size {
-			return true
+// objectIndex finds objects by the names maps give them: a path relative
+// to the build folder ("mm/mm_init.o"), a thin archive member's, or an
+// archive member ("vmlinux.a(mm_init.o)").
+type objectIndex map[string][]*Object
+
+func indexObjects(objs []*Object) objectIndex {
+	ix := objectIndex{}
+	for _, o := range objs {
+		name := memberName(o.Name)
+		for {
+			ix[name] = append(ix[name], o)
+			i := strings.IndexByte(name, '/')
+			if i < 0 {
+				break
+			}
+			name = name[i+1:]
 		}
 	}
-	return false
+	return ix
 }
 
-// beforeSymbol explains the gap [lo, hi) ending at symbol y: the tail of
-// the previous symbol's input section, the alignment of y's input section,
-// and y's own alignment inside it, in address order.
-func (h holeFinder) beforeSymbol(prev, y *Symbol, lo, hi uint64) []piece {
-	in, ok := h.ix.lookup(y.Name, hi)
-	if ok && prev != nil {
-		pin, pok := h.ix.lookup(prev.Name, uint64(prev.Addr))
-		if pok && pin.obj == in.obj && pin.sec == in.sec && uint64(prev.Addr)-pin.off == hi-in.off {
-			// Both in one input section: only y's own alignment.
-			return []piece{symbolAlign(y.Name, hi, hi-lo, hi-in.off)}
+// memberName is "x.o" for "lib.a(x.o)", else the name.
+func memberName(name string) string {
+	if i := strings.LastIndexByte(name, '('); i > 0 && strings.HasSuffix(name, ")") {
+		return name[i+1 : len(name)-1]
+	}
+	return name
+}
+
+// find returns the one object a map's file name means, or nil.
+func (ix objectIndex) find(name string) *Object {
+	name = path.Clean(memberName(name))
+	for {
+		if os := ix[name]; len(os) == 1 {
+			return os[0]
+		} else if len(os) > 1 {
+			return nil
+		}
+		i := strings.IndexByte(name, '/')
+		if i < 0 {
+			return nil
+		}
+		name = name[i+1:]
+	}
+}
+
+// section returns the object's allocated section called name of the given
+// size, or nil.
+func (o *Object) section(name string, size uint64) *ObjectSection {
+	var found *ObjectSection
+	for i := range o.Sections {
+		s := &o.Sections[i]
+		if s.Name == name && s.Flags.Has(elf.SHF_ALLOC) && (s.Size == size || found == nil) {
+			found = s
 		}
 	}
-	var parts []piece
-	lo, parts = h.tail(prev, lo, hi, parts)
-	if lo >= hi {
-		return parts
-	}
-	if !ok {
-		return append(parts, h.unknownAlign(y.Name, lo, hi))
-	}
-	start := hi - in.off
-	if start > lo {
-		rel := start - uint64(h.sec.Addr)
-		switch {
-		case in.secAlign > 1 && start%in.secAlign == 0 && start-lo < in.secAlign:
-			parts = append(parts, piece{start, CauseInputSection, in.secAlign,
-				fmt.Sprintf("%s aligned to %d", in.where(), in.secAlign)})
-		case in.secAlign > 1 && rel%in.secAlign == 0 && start-lo < in.secAlign:
-			parts = append(parts, piece{start, CauseInputSection, in.secAlign,
-				fmt.Sprintf("%s aligned to %d relative to output section %s, which is itself misaligned at %s",
-					in.where(), in.secAlign, h.sec.Name, h.sec.Addr)})
-		default:
-			parts = append(parts, scriptAlign(start, start-lo, "before "+in.where()))
-		}
-		lo = start
-	}
-	if hi > lo {
-		parts = append(parts, symbolAlign(y.Name, hi, hi-lo, hi-in.off))
-	}
-	return parts
+	return found
 }
 
-// symbolAlign explains a gap of gap bytes before symbol name at a, inside
-// its input section placed at start; alignment counts from start.
-func symbolAlign(name string, a, gap, start uint64) piece {
-	n := alignOf(a-start, gap)
-	return piece{a, CauseSymbol, n, fmt.Sprintf("symbol %s aligned to %d", name, n)}
+// addPlaced records an input section at its place.
+func (ex *explainer) addPlaced(p *placed) {
+	ex.placed[p.sec] = append(ex.placed[p.sec], p)
+	if _, dup := ex.byWhere[p.where()]; !dup {
+		ex.byWhere[p.where()] = p
+	}
 }
 
-// tail explains the part of [lo, hi) that is still inside the input
-// section of the previous symbol, and returns where that part ends.
-func (h holeFinder) tail(prev *Symbol, lo, hi uint64, parts []piece) (uint64, []piece) {
-	if prev == nil {
-		return lo, parts
+// placeFromObjects finds where each input section with symbols went: the
+// place most of its symbols agree on. Only names that are rare in the
+// image vote, so that common local names cost nothing; of two input
+// sections claiming the same bytes, the lower one wins, and at one
+// address the one more symbols agree on.
+func (ex *explainer) placeFromObjects() {
+	if len(ex.src.Objects) == 0 {
+		return
 	}
-	in, ok := h.ix.lookup(prev.Name, uint64(prev.Addr))
-	if !ok {
-		return lo, parts
+	type key struct {
+		o   *Object
+		sec int
 	}
-	secEnd := uint64(prev.Addr) - in.off + in.secSize
-	if secEnd <= lo {
-		return lo, parts
+	type candidate struct {
+		start uint64
+		sec   int
 	}
-	end := min(secEnd, hi)
-	why, align := "bytes after its last symbol", uint64(0)
-	if h.arch != nil && (h.arch.SizeRoundsToAlign || h.arch.SizeMultiple != 0) {
-		// The assembler rounded the size up to (a cap on) the section's
-		// alignment: that alignment made these bytes.
-		why, align = "size rounded up by the assembler", in.secAlign
-	}
-	return end, append(parts, piece{end, CauseSectionTail, align, in.where() + " " + why})
-}
-
-// unknownAlign explains a gap before a symbol the inputs do not define: a
-// script symbol after `. = ALIGN(N)`, or, without inputs, any alignment.
-func (h holeFinder) unknownAlign(name string, lo, hi uint64) piece {
-	if h.noInputs {
-		n := alignOf(hi, hi-lo)
-		if n == 0 {
-			return piece{hi: hi}
-		}
-		return piece{hi, CauseUnknown, n, fmt.Sprintf("%s aligned to %d (inferred from its address: an input section, symbol or script alignment)", name, n)}
-	}
-	return scriptAlign(hi, hi-lo, "before "+name)
-}
-
-// atSectionEnd explains the gap between the last symbol and the end of s.
-func (h holeFinder) atSectionEnd(prev *Symbol, s *Section, lo, hi uint64) []piece {
-	var parts []piece
-	lo, parts = h.tail(prev, lo, hi, parts)
-	if hi > lo {
-		if h.noInputs {
-			parts = append(parts, piece{hi, CauseUnknown, 0,
-				fmt.Sprintf("unlabelled bytes at the end of %s (input section tails or a script . = ALIGN)", s.Name)})
-		} else {
-			parts = append(parts, scriptAlign(hi, hi-lo, "at the end of output section "+s.Name))
+	imageCount := map[string]int{}
+	for i := range ex.lay.Symbols {
+		if _, ok := ex.objSyms[ex.lay.Symbols[i].Name]; ok {
+			imageCount[ex.lay.Symbols[i].Name]++
 		}
 	}
-	return parts
+	votes := map[key]map[candidate]int{}
+	var order []key
+	for sec := range ex.lay.Sections {
+		for _, y := range ex.symbols[sec] {
+			cands := ex.objSyms[y.Name]
+			if len(cands) == 0 || len(cands)*imageCount[y.Name] > 16 {
+				continue
+			}
+			for _, c := range cands {
+				if c.off > uint64(y.Addr) {
+					continue
+				}
+				k := key{c.o, c.sec}
+				if votes[k] == nil {
+					votes[k] = map[candidate]int{}
+					order = append(order, k)
+				}
+				votes[k][candidate{uint64(y.Addr) - c.off, sec}]++
+			}
+		}
+	}
+	type vote struct {
+		p *placed
+		n int
+	}
+	var found []vote
+	for _, k := range order {
+		osec := k.o.Sections[k.sec]
+		if osec.Size == 0 {
+			continue
+		}
+		align := max(osec.Align, 1)
+		var best candidate
+		bestVotes, bestAligned := 0, false
+		for c, n := range votes[k] {
+			s := ex.lay.Sections[c.sec]
+			if c.start < uint64(s.Addr) || c.start+osec.Size > s.End() {
+				continue
+			}
+			aligned := c.start%align == 0
+			if n > bestVotes || n == bestVotes && (aligned && !bestAligned || aligned == bestAligned && c.start < best.start) {
+				best, bestVotes, bestAligned = c, n, aligned
+			}
+		}
+		if bestVotes > 0 {
+			found = append(found, vote{&placed{obj: k.o.Name, name: osec.Name, addr: best.start, size: osec.Size, align: align,
+				sec: best.sec, object: k.o}, bestVotes})
+		}
+	}
+	slices.SortStableFunc(found, func(a, b vote) int {
+		if c := cmp.Compare(a.p.addr, b.p.addr); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.n, a.n)
+	})
+	for i, v := range found {
+		clash := false
+		for j := i - 1; j >= 0 && found[j].p.end() > v.p.addr; j-- {
+			if found[j].n >= 0 {
+				clash = true
+				break
+			}
+		}
+		if clash {
+			found[i].n = -1
+			continue
+		}
+		ex.addPlaced(v.p)
+	}
+	for _, ps := range ex.placed {
+		slices.SortFunc(ps, func(a, b *placed) int { return cmp.Compare(a.addr, b.addr) })
+	}
 }
 
-// betweenSections explains the gap before output section s.
-func (h holeFinder) betweenSections(prev, s *Section, gap uint64) piece {
-	a := uint64(s.Addr)
+// objSym is a symbol of an object: which section, at which offset.
+type objSym struct {
+	o   *Object
+	sec int
+	off uint64
+}
+
+// pow2div is the largest power of two that divides a (1<<63 for 0).
+func pow2div(a uint64) uint64 {
+	if a == 0 {
+		return 1 << 63
+	}
+	return 1 << bits.TrailingZeros64(a)
+}
+
+// nextPow2Above is the smallest power of two larger than n.
+func nextPow2Above(n uint64) uint64 {
+	if n >= 1<<63 {
+		return 0
+	}
+	return 1 << bits.Len64(n)
+}
+
+// derive bounds a map-placed input section's alignment when no object
+// gives it: at most what its address and its output section allow; at
+// least what the padding before it, and before each symbol in it, needs.
+func (ex *explainer) derive(p *placed, fillBefore uint64) {
+	s := ex.lay.Sections[p.sec]
+	p.hi = min(pow2div(p.addr), max(s.Align, 1))
+	p.lo = max(p.lo, 1)
+	if fillBefore > 0 {
+		p.lo = max(p.lo, nextPow2Above(fillBefore))
+	}
+	code := s.Flags.Has(elf.SHF_EXECINSTR)
+	cursor := p.addr
+	for _, y := range ex.symbolsIn(p.sec, p.addr, p.end()) {
+		a := uint64(y.Addr)
+		if a > cursor && a < p.end() {
+			gap := a - cursor
+			if gap < pow2div(a-p.addr) && ex.isFill(s, cursor, a, code) {
+				p.lo = max(p.lo, nextPow2Above(gap))
+			}
+		}
+		cursor = max(cursor, a+y.Size)
+	}
+}
+
+// symbolsIn returns the symbols of section sec whose addresses are in
+// [lo, hi).
+func (ex *explainer) symbolsIn(sec int, lo, hi uint64) []*Symbol {
+	ys := ex.symbols[sec]
+	i, _ := slices.BinarySearchFunc(ys, lo, func(y *Symbol, a uint64) int { return cmp.Compare(uint64(y.Addr), a) })
+	j, _ := slices.BinarySearchFunc(ys, hi, func(y *Symbol, a uint64) int { return cmp.Compare(uint64(y.Addr), a) })
+	return ys[i:j]
+}
+
+// isFill reports whether the bytes [lo, hi) of section s are fill.
+func (ex *explainer) isFill(s Section, lo, hi uint64, code bool) bool {
+	if s.Type == elf.SHT_NOBITS {
+		return true
+	}
+	off := int64(s.offset + (lo - uint64(s.Addr)))
+	for n := hi - lo; n > 0; {
+		b := ex.bytes.at(off, int(min(n, windowSize)))
+		if len(b) == 0 || !ex.fill.isFill(b, code) {
+			return false
+		}
+		off += int64(len(b))
+		n -= uint64(len(b))
+	}
+	return true
+}
+
+// inputCause explains padding before input section p.
+func inputCause(p *placed) cause {
+	c := cause{kind: CauseInputSection, input: p.where()}
 	switch {
-	case s.Align > 1 && a%s.Align == 0 && gap < s.Align:
-		return piece{a, CauseOutputSection, s.Align, fmt.Sprintf("output section %s aligned to %d", s.Name, s.Align)}
-	case !h.noInputs && h.scriptSym != "":
-		return scriptAlign(a, gap, "before "+h.scriptSym)
-	case prev.Segment != s.Segment && s.Segment >= 0:
-		if n := alignOf(a, gap); n != 0 {
-			return piece{a, CauseSegment, n, fmt.Sprintf("new segment for %s starts on a page boundary (%d)", s.Name, n)}
-		}
-		return piece{a, CauseSegment, 0, fmt.Sprintf("new segment for %s starts on a new page (at its file offset modulo the page size)", s.Name)}
+	case p.align != 0:
+		c.align = p.align
+		c.text = fmt.Sprintf("%s aligned to %d", p.where(), p.align)
+	case p.lo == p.hi:
+		c.align = p.hi
+		c.text = fmt.Sprintf("%s aligned to %d (derived from the map)", p.where(), p.hi)
+	default:
+		c.align, c.inferred = p.hi, true
+		c.text = fmt.Sprintf("%s aligned to at least %d (inferred from its address)", p.where(), p.hi)
 	}
-	return scriptAlign(a, gap, "before output section "+s.Name)
+	return c
 }
 
-// scriptAlign names the `. = ALIGN(N)` statement that explains a gap of
-// gap bytes ending at aligned address a.
-func scriptAlign(a, gap uint64, where string) piece {
-	n := alignOf(a, gap)
-	if n == 0 {
-		return piece{hi: a}
-	}
-	return piece{a, CauseScript, n, fmt.Sprintf("script: . = ALIGN(%d) %s", n, where)}
-}
+// explains reports whether an alignment of n makes a gap of gap bytes
+// before address a.
+func explains(n, a, gap uint64) bool { return n > gap && a%max(n, 1) == 0 }
 
-// alignOf is the smallest power of two larger than gap that divides a:
-// the smallest alignment that can have made a gap of that size before a.
-// It is 0 when no alignment explains the gap.
-func alignOf(a, gap uint64) uint64 {
-	for n := uint64(1); n != 0; n <<= 1 {
-		if n > gap && a%n == 0 {
-			return n
+// outputCause explains a gap before output section s by its alignment,
+// traced to the input section that raised it.
+func (ex *explainer) outputCause(si int) cause {
+	s := ex.lay.Sections[si]
+	c := cause{kind: CauseOutputSection, align: s.Align, text: fmt.Sprintf("output section %s aligned to %d", s.Name, s.Align)}
+	for _, p := range ex.placed[si] {
+		if p.exactAlign() && p.alignment() == s.Align {
+			c.input = p.where()
+			c.text += " by " + p.where()
+			break
 		}
 	}
-	return 0
+	return c
 }

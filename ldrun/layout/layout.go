@@ -10,19 +10,21 @@
 package layout
 
 import (
+	"cmp"
 	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
-// Layout is what a linked image holds and where, with the holes between
-// its pieces and what caused each.
+// Layout is what a linked image holds and where, with every byte of its
+// allocated sections accounted for: a symbol's, padding with the one
+// alignment that caused it, or content no symbol names.
 type Layout struct {
 	Arch     string     `json:"arch"`
 	PageSize uint64     `json:"page_size"`
@@ -30,15 +32,31 @@ type Layout struct {
 	Symbols  []Symbol   `json:"symbols"`
 	Sections []Section  `json:"sections"`
 	Segments []Segment  `json:"segments"`
-	Holes    []Hole     `json:"holes"`
-	// Padding is the total size of the holes.
+	// Holes are the padding inside allocated sections (Hole.Section names
+	// the section) and the gaps between allocated sections of one address
+	// space (Hole.Section is ""), in address order, each with one cause.
+	Holes []Hole `json:"holes"`
+	// Content are the bytes of allocated sections that no symbol names
+	// and no alignment explains, in address order.
+	Content []Content `json:"content"`
+	// Padding is the padding inside allocated sections: Bytes.Padding.
 	Padding uint64 `json:"padding"`
+	// Gaps is the size of the holes between allocated sections.
+	Gaps uint64 `json:"gaps"`
+	// Bytes counts every byte of every allocated section by class; the
+	// classes add up to the sections' sizes.
+	Bytes Bytes `json:"bytes"`
+	// Pages counts the pages the allocated sections occupy, by the
+	// permission the kernel maps them with once booted.
+	Pages Pages `json:"pages"`
 	// Orphans are allocated input sections, as "obj(section)", that no
 	// input section pattern of the script places.
 	Orphans []string `json:"orphans"`
 	// Warnings are the linker's diagnostics.
 	Warnings []string `json:"warnings"`
-	// Findings are pages that would need two permissions at run time.
+	// Findings are what makes no sense or costs at run time: pages that
+	// would need two permissions, overlapping sections, gaps no alignment
+	// explains.
 	Findings []string `json:"findings"`
 	// Code is each generated function decoded after linking.
 	Code []CodeCheck `json:"code"`
@@ -53,6 +71,8 @@ type Layout struct {
 		Uint64([]byte) uint64
 	}
 	ptrSize uint64
+	// src is what explained the holes, kept for Check.
+	src *explainer
 }
 
 // LinkerInfo says which linker made an image and how.
@@ -88,7 +108,12 @@ type Section struct {
 	Type  elf.SectionType `json:"-"`
 	// Segment indexes Segments: the PT_LOAD holding the section, or -1.
 	Segment int `json:"segment"`
-	index   elf.SectionIndex
+	// Bytes are the section's bytes by class (allocated sections only).
+	Bytes Bytes `json:"bytes"`
+	// Pages are the pages the section touches, by runtime permission.
+	Pages  Pages `json:"pages"`
+	index  elf.SectionIndex
+	offset uint64
 }
 
 // Alloc reports whether the section takes memory at run time.
@@ -106,21 +131,76 @@ type Segment struct {
 	Memsz  uint64      `json:"memsz"`
 	Flags  Perm        `json:"flags"`
 	Align  uint64      `json:"align"`
+	// Pages are the pages a PT_LOAD segment touches, by runtime
+	// permission.
+	Pages  Pages `json:"pages"`
 	offset uint64
 }
 
-// Hole is a gap between neighbouring symbols in a section or between
-// allocated sections.
+// Bytes counts bytes by class. Every byte of an allocated section is in
+// exactly one class.
+type Bytes struct {
+	// Symbols are bytes inside a symbol (counted once where symbols
+	// overlap).
+	Symbols uint64 `json:"symbols"`
+	// Padding are bytes that exist only to satisfy an alignment.
+	Padding uint64 `json:"padding"`
+	// Content are bytes no symbol names that are not padding: string
+	// literals, tables the build generates, bytes a script reserves.
+	Content uint64 `json:"content"`
+}
+
+// Total is the bytes of all three classes.
+func (b Bytes) Total() uint64 { return b.Symbols + b.Padding + b.Content }
+
+func (b *Bytes) add(o Bytes) {
+	b.Symbols += o.Symbols
+	b.Padding += o.Padding
+	b.Content += o.Content
+}
+
+// Pages counts pages by the permission the kernel maps them with once
+// booted ("R-X", "R--", "R-- after init", "RW-"); a page that would need
+// two permissions counts under both, and Findings says so.
+type Pages map[Perm]uint64
+
+// Hole is padding in a section, or a gap between allocated sections, that
+// one alignment made.
 type Hole struct {
 	Addr   Addr   `json:"addr"`
 	Size   uint64 `json:"size"`
 	Before string `json:"before"`
 	After  string `json:"after"`
-	Cause  string `json:"cause"`
+	// Section is the section the padding is in; "" for a gap between
+	// sections.
+	Section string `json:"section"`
+	Cause   string `json:"cause"`
 	// Kind says what sort of thing Cause names; Align is the alignment
-	// that made the hole, or zero when none did.
+	// that made the hole.
 	Kind  CauseKind `json:"kind"`
 	Align uint64    `json:"align"`
+	// Inferred is true when Align is inferred from addresses ("at
+	// least"), not read from the objects, the map or the script.
+	Inferred bool `json:"inferred"`
+	// Input is the input section the cause names, "obj(section)"; Symbol
+	// the symbol; Script the statement, "file:line: text".
+	Input  string `json:"input,omitempty"`
+	Symbol string `json:"symbol,omitempty"`
+	Script string `json:"script,omitempty"`
+}
+
+// Content is a run of bytes in a section that no symbol names and no
+// alignment explains.
+type Content struct {
+	Addr    Addr   `json:"addr"`
+	Size    uint64 `json:"size"`
+	Section string `json:"section"`
+	Before  string `json:"before"`
+	After   string `json:"after"`
+	// Input is the input section the bytes come from, "obj(section)",
+	// when the objects or the map say; Note says what else is known.
+	Input string `json:"input,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
 // CauseKind classifies what made a hole.
@@ -132,17 +212,19 @@ const (
 	CauseInputSection CauseKind = "input-section"
 	// CauseSymbol: a symbol's alignment inside its input section.
 	CauseSymbol CauseKind = "symbol"
-	// CauseSectionTail: bytes of an input section after its last symbol,
-	// such as the assembler's size rounding.
+	// CauseSectionTail: the assembler's rounding of an input section's
+	// size up to its alignment.
 	CauseSectionTail CauseKind = "section-tail"
 	// CauseScript: a script statement, `. = ALIGN(N)`.
 	CauseScript CauseKind = "script"
-	// CauseOutputSection: an output section's own alignment.
+	// CauseOutputSection: an output section's alignment, which the input
+	// section it names raised.
 	CauseOutputSection CauseKind = "output-section"
 	// CauseSegment: a new segment starting on a new page.
 	CauseSegment CauseKind = "segment"
-	// CauseUnknown: nothing in the inputs or the script explains it.
-	CauseUnknown CauseKind = "unknown"
+	// CauseAlignment: an alignment inferred from the image alone: the
+	// address after the hole is aligned to at least Align.
+	CauseAlignment CauseKind = "alignment"
 )
 
 // Symbol returns the first symbol called name, in address order.
@@ -191,16 +273,17 @@ func (l *Layout) WordAt(a uint64) (uint64, error) {
 	return l.order.Uint64(b), nil
 }
 
-// AlignmentPadding is the bytes of holes that an input section's or a
-// symbol's alignment of at least minAlign made, the assembler's rounding
-// of such sections included; script statements and output sections aside.
-// With minAlign the page size, it is the padding page-aligned data costs.
+// AlignmentPadding is the padding inside sections that an input
+// section's or a symbol's alignment of at least minAlign made, the
+// assembler's rounding of such sections included; script statements and
+// output sections aside. With minAlign the page size, it is the padding
+// page-aligned data costs.
 func (l *Layout) AlignmentPadding(minAlign uint64) uint64 {
 	var n uint64
 	for _, h := range l.Holes {
 		switch h.Kind {
 		case CauseInputSection, CauseSymbol, CauseSectionTail:
-			if h.Align >= minAlign {
+			if h.Align >= minAlign && h.Section != "" {
 				n += h.Size
 			}
 		}
@@ -215,19 +298,32 @@ type Sources struct {
 	Arch *arches.Arch
 	// PageSize is the kernel page size; zero means the target's default.
 	PageSize uint64
-	// Objects are the relocatable objects the image was linked from: with
-	// them each hole's cause names the input section or symbol whose
-	// alignment made it.
+	// Objects are the relocatable objects the image was linked from (all
+	// of them or some): with them causes name the input section or symbol
+	// whose alignment made each hole, and content its input section.
 	Objects []*Object
-	// Script is the linker script's text, or "" when none was used.
-	Script string
+	// Complete says Objects are every input of the link (elfsynth's own
+	// links): bytes no input, statement or alignment explains are then
+	// the linker's own content, never inferred padding.
+	Complete bool
+	// Aligns are the alignments a scenario declares for its symbols,
+	// which objects do not record.
+	Aligns []synth.SymbolAlign
+	// Map is the linker's link map: where it put each input section and
+	// what the script's statements did.
+	Map *LinkMap
+	// Script is the linker script's text, or "" when none was used;
+	// ScriptName is how causes cite it ("link.lds" when empty).
+	Script     string
+	ScriptName string
 	// Functions are generated functions to decode and check.
 	Functions []synth.Function
 }
 
 // Read reads an ELF image into a Layout, explaining it with what src
-// gives. It returns an error, never panics, on bytes that are not a
-// readable ELF image.
+// gives. It reads the image through r as it needs it, never whole. It
+// returns an error, never panics, on bytes that are not a readable ELF
+// image.
 func Read(image io.ReaderAt, src Sources) (lay *Layout, err error) {
 	// debug/elf aims not to panic on hostile input; this is the backstop
 	// for the cases it misses, so that `inspect` of any file is safe.
@@ -259,12 +355,13 @@ func Read(image io.ReaderAt, src Sources) (lay *Layout, err error) {
 	}
 	lay.readSegments(f)
 	lay.readSections(f)
-	if err := lay.readSymbols(f); err != nil {
+	if err := lay.readSymbols(f, image); err != nil {
 		return nil, err
 	}
-	ix := indexInputs(src.Objects)
-	lay.findHoles(holeFinder{ix: ix, arch: a, noInputs: len(ix) == 0, script: src.Script})
 	lay.runtime(lay.PageSize)
+	ex := newExplainer(lay, f, a, src)
+	lay.account(ex)
+	lay.countPages()
 	if src.Script != "" {
 		lay.Orphans = orphans(src.Script, src.Objects)
 	}
@@ -333,19 +430,6 @@ func (l *Layout) segmentOf(addr, size uint64) int {
 	return -1
 }
 
-// symbolSegment is the segment of a symbol's section when the symbol lies
-// in it: a symbol at the end of one segment and the start of the next
-// belongs with its section.
-func (l *Layout) symbolSegment(s elf.Symbol, secSegs map[elf.SectionIndex]int) int {
-	if i, ok := secSegs[s.Section]; ok && i >= 0 {
-		seg := l.Segments[i]
-		if s.Value >= uint64(seg.Vaddr) && s.Value+s.Size <= uint64(seg.Vaddr)+seg.Memsz {
-			return i
-		}
-	}
-	return l.segmentOf(s.Value, s.Size)
-}
-
 func (l *Layout) readSections(f *elf.File) {
 	l.Sections = []Section{}
 	for i, s := range f.Sections {
@@ -353,22 +437,24 @@ func (l *Layout) readSections(f *elf.File) {
 			continue
 		}
 		sec := Section{Name: s.Name, Addr: Addr(s.Addr), Size: s.Size, Align: s.Addralign,
-			Flags: SectionFlags(s.Flags), Type: s.Type, Segment: -1, index: elf.SectionIndex(i)}
+			Flags: SectionFlags(s.Flags), Type: s.Type, Segment: -1, index: elf.SectionIndex(i), offset: s.Offset}
 		if sec.Alloc() {
 			sec.Segment = l.segmentOf(s.Addr, s.Size)
 		}
 		l.Sections = append(l.Sections, sec)
 	}
 	// Allocated sections by address, then the rest in file order.
-	sort.SliceStable(l.Sections, func(i, j int) bool {
-		a, b := l.Sections[i], l.Sections[j]
+	slices.SortStableFunc(l.Sections, func(a, b Section) int {
 		if a.Alloc() != b.Alloc() {
-			return a.Alloc()
+			if a.Alloc() {
+				return -1
+			}
+			return 1
 		}
 		if a.Alloc() && a.Addr != b.Addr {
-			return a.Addr < b.Addr
+			return cmp.Compare(a.Addr, b.Addr)
 		}
-		return a.index < b.index
+		return cmp.Compare(a.index, b.index)
 	})
 }
 
@@ -379,62 +465,5 @@ func skipSection(s *elf.Section) bool {
 	return s.Type == elf.SHT_NULL || meta && s.Flags&elf.SHF_ALLOC == 0
 }
 
-func (l *Layout) readSymbols(f *elf.File) error {
-	syms, err := f.Symbols()
-	if errors.Is(err, elf.ErrNoSymbols) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	names := map[elf.SectionIndex]string{}
-	segs := map[elf.SectionIndex]int{}
-	for _, s := range l.Sections {
-		names[s.index], segs[s.index] = s.Name, s.Segment
-	}
-	for _, s := range syms {
-		if !interesting(s) {
-			continue
-		}
-		sec := absSection
-		// Symbols "defined" in a symbol table or other unlisted section
-		// (mold's __start_PHDR and friends) are placeholders: skip them.
-		if s.Section != elf.SHN_ABS {
-			var ok bool
-			if sec, ok = names[s.Section]; !ok {
-				continue
-			}
-		}
-		l.Symbols = append(l.Symbols, Symbol{Name: s.Name, Addr: Addr(s.Value), Size: s.Size,
-			Section: sec, Segment: l.symbolSegment(s, segs), shndx: s.Section})
-	}
-	sort.SliceStable(l.Symbols, func(i, j int) bool {
-		a, b := l.Symbols[i], l.Symbols[j]
-		if a.Addr != b.Addr {
-			return a.Addr < b.Addr
-		}
-		if a.Size != b.Size {
-			return a.Size < b.Size
-		}
-		return a.Name < b.Name
-	})
-	return nil
-}
-
 // absSection is what Symbol.Section says of an absolute symbol.
 const absSection = "*ABS*"
-
-// interesting keeps named data, code and script symbols; it drops file and
-// section symbols, undefined and common ones, and mapping symbols ($d, $x).
-func interesting(s elf.Symbol) bool {
-	t := elf.ST_TYPE(s.Info)
-	switch {
-	case s.Name == "", t == elf.STT_FILE, t == elf.STT_SECTION:
-		return false
-	case s.Section == elf.SHN_UNDEF || s.Section == elf.SHN_COMMON:
-		return false
-	case strings.HasPrefix(s.Name, "$"):
-		return false
-	}
-	return true
-}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/elfsynth/elfsynth/synth"
 )
@@ -40,13 +42,17 @@ type ObjectSymbol struct {
 
 // ReadObject reads a relocatable object. It returns an error, never
 // panics, on bytes that are not one.
-func ReadObject(name string, data []byte) (obj *Object, err error) {
+func ReadObject(name string, data []byte) (*Object, error) {
+	return readObject(name, bytes.NewReader(data))
+}
+
+func readObject(name string, r io.ReaderAt) (obj *Object, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			obj, err = nil, fmt.Errorf("%s: malformed ELF object: %v", name, r)
 		}
 	}()
-	f, err := elf.NewFile(bytes.NewReader(data))
+	f, err := elf.NewFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
@@ -87,4 +93,20 @@ func ReadObjects(objs []synth.Object) ([]*Object, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// interesting keeps named data, code and script symbols of an object; it
+// drops file and section symbols, undefined and common ones, and mapping
+// symbols ($d, $x).
+func interesting(s elf.Symbol) bool {
+	t := elf.ST_TYPE(s.Info)
+	switch {
+	case s.Name == "", t == elf.STT_FILE, t == elf.STT_SECTION:
+		return false
+	case s.Section == elf.SHN_UNDEF || s.Section == elf.SHN_COMMON:
+		return false
+	case strings.HasPrefix(s.Name, "$"):
+		return false
+	}
+	return true
 }

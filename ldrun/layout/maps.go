@@ -1,0 +1,346 @@
+package layout
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// LinkMap is a linker's -Map output, read for what explains a layout: the
+// output sections, the input sections with their addresses and sizes
+// (and, from lld, alignments), and the script's assignments to `.` with
+// where they left it, in the map's order. GNU ld's and lld's formats are
+// understood.
+type LinkMap struct {
+	// Format is "gnu" or "lld".
+	Format string
+	Items  []MapItem
+}
+
+// MapKind says what a map line is.
+type MapKind uint8
+
+// The kinds of map item.
+const (
+	// MapOutput is an output section.
+	MapOutput MapKind = iota + 1
+	// MapInput is an input section placed in the current output section.
+	MapInput
+	// MapAlign is `. = ALIGN(N)`.
+	MapAlign
+	// MapDot is any other assignment to `.`, or a data statement.
+	MapDot
+)
+
+// MapItem is one line of a link map that layout uses.
+type MapItem struct {
+	Kind MapKind
+	// Addr is the item's address: a section's start; for an assignment
+	// to `.`, where it left `.`.
+	Addr uint64
+	Size uint64
+	// From is where an assignment found `.` (lld), when HasFrom.
+	From    uint64
+	HasFrom bool
+	// Align is an input section's alignment (lld), or 0 when the map
+	// does not say (GNU ld); for MapAlign, N.
+	Align uint64
+	// Name is the section's name; Object the input section's file
+	// ("mm/mm_init.o", "vmlinux.a(mm_init.o)").
+	Name   string
+	Object string
+	// Text is an assignment as the map prints it: ". = ALIGN (0x8)".
+	Text string
+}
+
+// Where names an input section as causes do: "mm/mm_init.o(.data)".
+func (it MapItem) Where() string { return it.Object + "(" + it.Name + ")" }
+
+// ReadMap reads a GNU ld or lld link map. It returns an error naming the
+// line for text that is neither.
+func ReadMap(r io.Reader) (*LinkMap, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	m := &LinkMap{}
+	var lines lineReader = lineReader{r: br}
+	for {
+		line, ok := lines.next()
+		if !ok {
+			break
+		}
+		switch {
+		case strings.Contains(line, "VMA") && strings.Contains(line, "Out") && strings.Contains(line, "Symbol"):
+			m.Format = "lld"
+			return m, m.readLLD(&lines, line)
+		case strings.HasPrefix(line, "Linker script and memory map"):
+			m.Format = "gnu"
+			return m, m.readGNU(&lines)
+		}
+	}
+	if err := lines.err(); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("not a link map: no \"Linker script and memory map\" (GNU ld) or VMA/LMA header (lld)")
+}
+
+// lineReader reads lines of any length and counts them.
+type lineReader struct {
+	r    *bufio.Reader
+	n    int
+	e    error
+	back *string
+}
+
+func (l *lineReader) next() (string, bool) {
+	if l.back != nil {
+		s := *l.back
+		l.back = nil
+		l.n++
+		return s, true
+	}
+	s, err := l.r.ReadString('\n')
+	if err != nil && err != io.EOF {
+		l.e = err
+		return "", false
+	}
+	if err == io.EOF && s == "" {
+		return "", false
+	}
+	l.n++
+	return strings.TrimRight(s, "\r\n"), true
+}
+
+// unread pushes line back to be read again.
+func (l *lineReader) unread(line string) { l.back = &line; l.n-- }
+
+func (l *lineReader) err() error { return l.e }
+
+// readLLD reads lld's table: VMA, LMA (lld 7 and later), size and
+// alignment, each printed as one field, then after one space the output
+// section, input section or symbol, each indented 8 more than the one
+// before. A size wider than its column pushes the rest right, so fields,
+// not columns, are counted.
+func (m *LinkMap) readLLD(lines *lineReader, header string) error {
+	nums := 3
+	if strings.Contains(header, "LMA") {
+		nums = 4
+	}
+	for {
+		line, ok := lines.next()
+		if !ok {
+			return lines.err()
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		f, rest, ok := leadingFields(line, nums)
+		if !ok {
+			return fmt.Errorf("line %d: not an lld map line: %q", lines.n, line)
+		}
+		vma, err1 := strconv.ParseUint(f[0], 16, 64)
+		size, err2 := strconv.ParseUint(f[nums-2], 16, 64)
+		align, err3 := strconv.ParseUint(f[nums-1], 10, 64)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return fmt.Errorf("line %d: %v", lines.n, err)
+		}
+		depth := len(rest) - len(strings.TrimLeft(rest, " "))
+		text := strings.TrimSpace(rest)
+		switch {
+		case depth >= 16:
+			// A symbol: the image has it.
+		case strings.HasPrefix(text, ". ="):
+			m.Items = append(m.Items, dotItem(text, vma+size, vma, true))
+		case strings.Contains(text, " = ") || strings.HasPrefix(text, "PROVIDE"):
+			// A symbol assignment.
+		case depth == 0:
+			m.Items = append(m.Items, MapItem{Kind: MapOutput, Addr: vma, Size: size, Align: align, Name: text})
+		case dataStatement(text):
+			m.Items = append(m.Items, MapItem{Kind: MapDot, Addr: vma + size, From: vma, HasFrom: true, Text: text})
+		default:
+			obj, sec := splitLLDInput(text)
+			m.Items = append(m.Items, MapItem{Kind: MapInput, Addr: vma, Size: size, Align: align, Name: sec, Object: obj})
+		}
+	}
+}
+
+// leadingFields splits the first n space-separated fields off line and
+// returns what follows the single space after the last one.
+func leadingFields(line string, n int) ([]string, string, bool) {
+	var f []string
+	i := 0
+	for len(f) < n {
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' {
+			j++
+		}
+		if j == i {
+			return nil, "", false
+		}
+		f = append(f, line[i:j])
+		i = j
+	}
+	if i >= len(line) {
+		return nil, "", false
+	}
+	return f, line[i+1:], true
+}
+
+// splitLLDInput splits "file.o:(.data)" or "lib.a(x.o):(.data)".
+func splitLLDInput(s string) (obj, sec string) {
+	i := strings.LastIndex(s, ":(")
+	if i < 0 || !strings.HasSuffix(s, ")") {
+		return s, ""
+	}
+	return s[:i], s[i+2 : len(s)-1]
+}
+
+func dataStatement(s string) bool {
+	for _, kw := range []string{"BYTE", "SHORT", "LONG", "QUAD", "SQUAD"} {
+		if strings.HasPrefix(s, kw+" ") || strings.HasPrefix(s, kw+"(") || s == kw {
+			return true
+		}
+	}
+	return false
+}
+
+// dotItem makes the item for an assignment to `.` that left it at to.
+func dotItem(text string, to, from uint64, hasFrom bool) MapItem {
+	it := MapItem{Kind: MapDot, Addr: to, From: from, HasFrom: hasFrom, Text: text}
+	_, rhs, _ := strings.Cut(text, "=")
+	if arg, ok := alignArg(rhs); ok {
+		if n, ok := evalExpr(arg, 0); ok && n != 0 && n&(n-1) == 0 {
+			it.Kind, it.Align = MapAlign, n
+		}
+	}
+	return it
+}
+
+// readGNU reads GNU ld's memory map: output sections at column 0, input
+// sections indented one space, assignments and symbols indented 16 after
+// their address; a name too long for its column puts the numbers on the
+// next line.
+func (m *LinkMap) readGNU(lines *lineReader) error {
+	for {
+		line, ok := lines.next()
+		if !ok {
+			return lines.err()
+		}
+		if strings.HasPrefix(line, "Cross Reference Table") {
+			return nil
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		f := strings.Fields(line)
+		switch {
+		case line[0] != ' ':
+			m.gnuOutput(lines, f)
+		case strings.HasPrefix(line, " *fill*"), strings.HasPrefix(line, " *("), strings.HasPrefix(line, " *"):
+			// Fill is what the addresses show; patterns are the script's.
+		case strings.HasPrefix(line, "                ") && len(f) >= 2 && isHex(f[0]) && !isHex(f[1]):
+			m.gnuAssignment(f[0], strings.TrimSpace(line[strings.Index(line, f[0])+len(f[0]):]))
+		case line[1] != ' ':
+			m.gnuInput(lines, f)
+		}
+	}
+}
+
+// gnuOutput reads an output section header, or skips LOAD, OUTPUT and
+// other column-0 lines.
+func (m *LinkMap) gnuOutput(lines *lineReader, f []string) {
+	name := f[0]
+	switch name {
+	case "LOAD", "OUTPUT", "START", "END", "INSERT", "TARGET":
+		return
+	}
+	if strings.HasPrefix(name, "OUTPUT(") {
+		return
+	}
+	nums := f[1:]
+	if len(nums) == 0 {
+		next, ok := lines.next()
+		if !ok {
+			return
+		}
+		g := strings.Fields(next)
+		if len(g) < 2 || !isHex(g[0]) || !isHex(g[1]) || next[0] != ' ' {
+			// An output section with no contents, which GNU ld prints
+			// without an address.
+			lines.unread(next)
+			return
+		}
+		nums = g
+	}
+	if len(nums) < 2 || !isHex(nums[0]) || !isHex(nums[1]) {
+		return
+	}
+	addr, _ := parseHex(nums[0])
+	size, _ := parseHex(nums[1])
+	m.Items = append(m.Items, MapItem{Kind: MapOutput, Addr: addr, Size: size, Name: name})
+}
+
+// gnuInput reads an input section line: " .name 0xaddr 0xsize file".
+func (m *LinkMap) gnuInput(lines *lineReader, f []string) {
+	name := f[0]
+	rest := f[1:]
+	if len(rest) == 0 {
+		next, ok := lines.next()
+		if !ok {
+			return
+		}
+		g := strings.Fields(next)
+		if len(g) < 2 || !isHex(g[0]) || !isHex(g[1]) {
+			lines.unread(next)
+			return
+		}
+		rest = g
+	}
+	if len(rest) < 2 || !isHex(rest[0]) || !isHex(rest[1]) {
+		return
+	}
+	addr, _ := parseHex(rest[0])
+	size, _ := parseHex(rest[1])
+	if dataStatement(name) {
+		m.Items = append(m.Items, MapItem{Kind: MapDot, Addr: addr + size, From: addr, HasFrom: true, Text: name})
+		return
+	}
+	obj := ""
+	if len(rest) >= 3 {
+		obj = strings.Join(rest[2:], " ")
+	}
+	m.Items = append(m.Items, MapItem{Kind: MapInput, Addr: addr, Size: size, Name: name, Object: obj})
+}
+
+// gnuAssignment reads "0xaddr  . = ALIGN (0x8)" or "0xaddr  sym = .";
+// plain symbols (no `=`) are the image's business.
+func (m *LinkMap) gnuAssignment(addr, text string) {
+	text = strings.TrimPrefix(text, "[!provide] ")
+	if !strings.Contains(text, "=") {
+		return
+	}
+	v, err := parseHex(addr)
+	if err != nil {
+		return
+	}
+	if strings.HasPrefix(text, ". =") || strings.HasPrefix(text, ".=") {
+		m.Items = append(m.Items, dotItem(text, v, 0, false))
+	}
+}
+
+func isHex(s string) bool {
+	_, err := parseHex(s)
+	return err == nil
+}
+
+func parseHex(s string) (uint64, error) {
+	rest, ok := strings.CutPrefix(s, "0x")
+	if !ok {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseUint(rest, 16, 64)
+}
