@@ -95,7 +95,7 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 		return nil, err
 	}
 	// What the script needs and the inputs lack (see ScriptProvisions).
-	in, provided, note, err := provide(opt.Arch, opt.PageSize, opt.Script, script, in)
+	in, provided, notes, err := provide(opt.Arch, opt.PageSize, opt.Script, script, in)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	}
 	defer os.RemoveAll(dir)
 	res, err := run(ctx, dir, tool, opt, script, in, objs)
-	return withProvisions(res, err, provided, note)
+	return withProvisions(res, err, provided, notes)
 }
 
 // shmLimit bounds the inputs Link puts on tmpfs; an image is about as big

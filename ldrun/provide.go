@@ -3,6 +3,7 @@ package ldrun
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/synth"
@@ -37,51 +38,50 @@ func ProvidedUnit(ps []Provision) synth.Unit {
 }
 
 // provide adds ProvidedObject to in when the script (its text, read from
-// name) needs symbols the inputs lack, and returns the inputs to link and
-// what was provided. A script elfsynth cannot read provides nothing: the
-// linker gets it as it is, and the returned note says why.
-func provide(a *arches.Arch, pageSize uint64, name, script string, in *synth.Inputs) (*synth.Inputs, []Provision, string, error) {
+// name) needs symbols the inputs lack, and returns the inputs to link,
+// what was provided and notes for the report: input symbols the script
+// assigns itself, or, for a script elfsynth cannot read, that it
+// provided nothing (the linker gets the script as it is).
+func provide(a *arches.Arch, pageSize uint64, name, script string, in *synth.Inputs) (*synth.Inputs, []Provision, []string, error) {
 	if script == "" {
-		return in, nil, "", nil
+		return in, nil, nil, nil
 	}
-	ps, err := ScriptProvisions(scriptFile(name), script, in.Objects)
+	n, err := readNeeds(scriptFile(name), script, in.Objects)
 	if err != nil {
-		return in, nil, fmt.Sprintf("elfsynth could not read the script, so it defined none of the symbols the script may need: %v", err), nil
+		return in, nil, []string{fmt.Sprintf("elfsynth could not read the script, so it defined none of the symbols the script may need: %v", err)}, nil
 	}
-	if len(ps) == 0 {
-		return in, nil, "", nil
+	if len(n.provisions) == 0 {
+		return in, nil, n.overrides, nil
 	}
 	for _, o := range in.Objects {
 		if o.Name == ProvidedObject {
-			return nil, nil, "", fmt.Errorf("an input is called %s, the name of the object elfsynth adds to define what the script needs", ProvidedObject)
+			return nil, nil, nil, fmt.Errorf("an input is called %s, the name of the object elfsynth adds to define what the script needs", ProvidedObject)
 		}
 	}
-	s := &synth.Scenario{Name: "elfsynth-provided", PageSize: pageSize, Units: []synth.Unit{ProvidedUnit(ps)}}
+	s := &synth.Scenario{Name: "elfsynth-provided", PageSize: pageSize, Units: []synth.Unit{ProvidedUnit(n.provisions)}}
 	plan, err := synth.Build(s, a, pageSize)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("%s needs symbols elfsynth cannot define: %v", scriptFile(name), err)
+		return nil, nil, nil, fmt.Errorf("%s needs symbols elfsynth cannot define: %v", scriptFile(name), err)
 	}
 	objs, err := plan.Objects()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
 	out := &synth.Inputs{Objects: append(slices.Clip(in.Objects), objs...), Functions: in.Functions}
-	return out, ps, "", nil
+	return out, n.provisions, n.overrides, nil
 }
 
 // withProvisions records in a link's result what elfsynth provided, and
-// why it provided nothing when it could not read the script; a failed
-// link's error carries that note too.
-func withProvisions(res *Result, err error, provided []Provision, note string) (*Result, error) {
+// the notes provide made, as warnings; a failed link's error carries the
+// notes too.
+func withProvisions(res *Result, err error, provided []Provision, notes []string) (*Result, error) {
 	if err != nil {
-		if note != "" {
-			err = fmt.Errorf("%w\n%s", err, note)
+		if len(notes) > 0 {
+			err = fmt.Errorf("%w\n%s", err, strings.Join(notes, "\n"))
 		}
 		return nil, err
 	}
 	res.Layout.Provided = describe(provided)
-	if note != "" {
-		res.Layout.Warnings = append(res.Layout.Warnings, note)
-	}
+	res.Layout.Warnings = append(res.Layout.Warnings, notes...)
 	return res, nil
 }

@@ -194,3 +194,29 @@ func TestRealScriptLinksWithProvisions(t *testing.T) {
 		})
 	}
 }
+
+// TestScriptAssignmentsOverInputsAreWarned: a symbol the scenario defines
+// and the script assigns gets the script's value from the linker; the
+// report says so.
+func TestScriptAssignmentsOverInputsAreWarned(t *testing.T) {
+	a, _ := arches.Lookup("x86_64")
+	needLinkerOf(t, a, arches.LinkerBFD)
+	script := t.TempDir() + "/x86.lds"
+	writeFile(t, script, x86Like)
+	plan, err := synth.Build(scenario(t, "_text"), a, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := plan.Inputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ldrun.Link(context.Background(), ldrun.Options{Arch: a, Linker: arches.LinkerBFD, Script: script}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "the script assigns _text (line 8), which an input defines: the linker takes the script's value"
+	if !slices.Contains(r.Layout.Warnings, want) {
+		t.Errorf("warnings %q, want %q", r.Layout.Warnings, want)
+	}
+}

@@ -46,6 +46,23 @@ func (p Provision) String() string { return fmt.Sprintf("%s in %s: %s", p.Symbol
 // in .data when the script places .data, else in that first section. The
 // definitions are empty, so they move nothing.
 func ScriptProvisions(name, text string, objs []synth.Object) ([]Provision, error) {
+	n, err := readNeeds(name, text, objs)
+	if err != nil {
+		return nil, err
+	}
+	return n.provisions, nil
+}
+
+// needs are what a script needs from the inputs, and the symbols of the
+// inputs it assigns itself.
+type needs struct {
+	provisions []Provision
+	// overrides say, of each symbol an input defines and the script
+	// assigns outside PROVIDE, where: the linker takes the script's value.
+	overrides []string
+}
+
+func readNeeds(name, text string, objs []synth.Object) (*needs, error) {
 	s, err := lds.Parse(name, []byte(text))
 	if err != nil {
 		return nil, err
@@ -64,7 +81,13 @@ func ScriptProvisions(name, text string, objs []synth.Object) ([]Provision, erro
 			w.expand(p)
 		}
 	}
-	return w.place(), nil
+	n := &needs{provisions: w.place()}
+	s.Walk(func(st lds.Statement) {
+		if a, ok := st.(*lds.Assignment); ok && !a.Provide && defined[a.Symbol] && w.defs[a.Symbol] == a {
+			n.overrides = append(n.overrides, fmt.Sprintf("the script assigns %s (line %d), which an input defines: the linker takes the script's value", a.Symbol, a.Line))
+		}
+	})
+	return n, nil
 }
 
 // wants collects the symbols a script needs.
