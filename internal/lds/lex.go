@@ -46,23 +46,30 @@ const (
 // lexer reads tokens from a script on demand, in the mode the parser
 // asks for.
 type lexer struct {
-	src  string
-	pos  int
-	line int
+	src string
+	at
 }
 
-// isExprChar are the characters of a symbol or section name inside an
-// expression.
-func isExprChar(c byte) bool {
-	return c == '_' || c == '.' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+// at is where a lexer is: what the parser saves to look ahead and back.
+type at struct {
+	pos, line int
 }
 
-// isNameChar are the characters of a name or wildcard pattern outside
+// exprChars are the characters of a symbol or section name inside an
+// expression; nameChars those of a name or wildcard pattern outside
 // expressions (output section names, input section and file patterns,
 // program header names).
-func isNameChar(c byte) bool {
-	return isExprChar(c) || strings.IndexByte("/\\~*?[]!+-^", c) >= 0
-}
+var exprChars, nameChars = func() (e, n [256]bool) {
+	for c := 0; c < 256; c++ {
+		e[c] = c == '_' || c == '.' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		n[c] = e[c] || strings.IndexByte("/\\~*?[]!+-^", byte(c)) >= 0
+	}
+	return e, n
+}()
+
+func isExprChar(c byte) bool { return exprChars[c] }
+
+func isNameChar(c byte) bool { return nameChars[c] }
 
 // operators GNU ld knows, longest first so that the lexer takes the
 // longest match.
@@ -71,6 +78,14 @@ var operators = []string{
 	"+=", "-=", "*=", "/=", "&=", "|=", "^=", "<<", ">>", "==", "!=", "<=", ">=", "&&", "||",
 	"=", "+", "-", "*", "/", "%", "<", ">", "&", "|", "^", "!", "~", "?", ":", "(", ")", "{", "}", ";", ",",
 }
+
+// opsByFirst are the operators by their first byte, longest first.
+var opsByFirst = func() (m [256][]string) {
+	for _, op := range operators {
+		m[op[0]] = append(m[op[0]], op)
+	}
+	return m
+}()
 
 // skipSpace skips blanks and comments; an unterminated comment is an error.
 func (l *lexer) skipSpace() error {
@@ -132,7 +147,7 @@ func (l *lexer) next(m mode) (token, error) {
 		}
 		return token{kind: tokName, text: l.src[start:l.pos], line: line}, nil
 	}
-	for _, op := range operators {
+	for _, op := range opsByFirst[c] {
 		if strings.HasPrefix(l.src[l.pos:], op) {
 			l.pos += len(op)
 			return token{kind: tokOp, text: op, line: line}, nil
@@ -145,11 +160,12 @@ func (l *lexer) next(m mode) (token, error) {
 // "-=" starts here: in name mode '+' and '-' are name characters, but
 // ". += 64" must still read as an assignment.
 func (l *lexer) startsAssignOp() bool {
-	rest := l.src[l.pos:]
-	for _, op := range []string{"+=", "-=", "*=", "/="} {
-		if strings.HasPrefix(rest, op) {
-			return true
-		}
+	if l.pos+1 >= len(l.src) || l.src[l.pos+1] != '=' {
+		return false
+	}
+	switch l.src[l.pos] {
+	case '+', '-', '*', '/':
+		return true
 	}
 	return false
 }

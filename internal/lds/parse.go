@@ -22,7 +22,7 @@ func Parse(file string, src []byte) (*Script, error) {
 	if len(src) > MaxBytes {
 		return nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("script is over %d bytes", MaxBytes)}
 	}
-	p := &parser{lx: lexer{src: string(src), line: 1}, s: &Script{File: file}}
+	p := &parser{lx: lexer{src: string(src), at: at{line: 1}}, s: &Script{File: file}}
 	err := p.script()
 	if e, ok := err.(*Error); ok {
 		e.File = file
@@ -37,16 +37,37 @@ type parser struct {
 	lx    lexer
 	s     *Script
 	depth int
+	// peeked is the last token peek read, so that the many peeks of an
+	// expression's precedence levels lex it once.
+	peeked struct {
+		ok    bool
+		pos   int
+		m     mode
+		tok   token
+		after at
+	}
 }
 
 // next reads a token in mode m.
-func (p *parser) next(m mode) (token, error) { return p.lx.next(m) }
+func (p *parser) next(m mode) (token, error) {
+	if c := &p.peeked; c.ok && c.pos == p.lx.pos && c.m == m {
+		p.lx.at = c.after
+		return c.tok, nil
+	}
+	return p.lx.next(m)
+}
 
 // peek reads a token in mode m without consuming it.
 func (p *parser) peek(m mode) (token, error) {
-	save := p.lx
+	if c := &p.peeked; c.ok && c.pos == p.lx.pos && c.m == m {
+		return c.tok, nil
+	}
+	save := p.lx.at
 	t, err := p.lx.next(m)
-	p.lx = save
+	if err == nil {
+		p.peeked.ok, p.peeked.pos, p.peeked.m, p.peeked.tok, p.peeked.after = true, save.pos, m, t, p.lx.at
+	}
+	p.lx.at = save
 	return t, err
 }
 
@@ -421,14 +442,14 @@ func (p *parser) sectionHeader(os *OutputSection) error {
 
 // sectionType reads `(TYPE)` if that is what follows.
 func (p *parser) sectionType() (string, bool) {
-	save := p.lx
+	save := p.lx.at
 	p.next(exprMode)
 	t, err1 := p.next(nameMode)
 	c, err2 := p.next(exprMode)
 	if err1 == nil && err2 == nil && slices.Contains(sectionTypes, t.text) && c.text == ")" {
 		return t.text, true
 	}
-	p.lx = save
+	p.lx.at = save
 	return "", false
 }
 
@@ -652,8 +673,8 @@ func (p *parser) sectionTrailer(os *OutputSection) error {
 // followedBy reports whether the token after the next one is the
 // operator op.
 func (p *parser) followedBy(op string) bool {
-	save := p.lx
-	defer func() { p.lx = save }()
+	save := p.lx.at
+	defer func() { p.lx.at = save }()
 	p.next(nameMode)
 	t, err := p.next(exprMode)
 	return err == nil && t.kind == tokOp && t.text == op
