@@ -8,7 +8,7 @@ ELFSYNTH := bin/elfsynth
 PACKAGES  = $(shell $(GO) run ./cmd/elfsynth packages) lld-19 mold elfutils
 FUZZTIME ?= 20s
 
-.PHONY: all build toolchains demo test golden bench fuzz clean
+.PHONY: all build toolchains demo test test-long golden bench fuzz kernel-fixtures clean
 
 all: build
 
@@ -32,14 +32,27 @@ toolchains:
 demo: toolchains build
 	$(ELFSYNTH) repro zero-page --arch all --linker all --page-size all
 
-# test runs every test under the race detector: the links run in parallel.
+# test runs every test under the race detector (the links run in parallel),
+# then another module's test written against the library as a user would.
+# -short leaves out the few slow, large-input cases that test-long runs.
 test: toolchains
 	$(GO) vet ./...
+	$(GO) test -race -short ./...
+	cd golden/testdata/extmod && $(GO) test ./...
+
+test-long: toolchains
 	$(GO) test -race ./...
 
 # golden rewrites golden/testdata from the linkers installed here.
 golden: toolchains
 	$(GO) test ./golden/ -run Golden -update
+
+# kernel-fixtures rebuilds the real-kernel test data in
+# internal/kfixtures/testdata from Debian's linux-source-6.1: tinyconfig
+# kernels for x86_64 and arm64 in three variants, and preprocessed linker
+# scripts for five targets. It takes tens of minutes on 2 cores.
+kernel-fixtures:
+	internal/kfixtures/build.sh
 
 # bench prints the raw benchmarks, then one report of the ratios issue 7
 # aims at (synthesis vs GNU as, link vs the bare linker, the zero-page

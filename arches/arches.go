@@ -95,7 +95,11 @@ const (
 func ParseLinker(name string) (Linker, error) {
 	l := Linker(name)
 	if !slices.Contains(LinkerKinds(), l.Kind()) {
-		return "", fmt.Errorf("unknown linker %q; known: bfd, gold, lld, lld-NN (%d to %d), mold", name, MinLLDVersion, MaxLLDVersion)
+		hint := DidYouMean(name, []string{"bfd", "gold", "lld", "mold"})
+		if v, err := strconv.Atoi(strings.TrimPrefix(name, "lld")); err == nil && strings.HasPrefix(name, "lld") {
+			hint = DidYouMean(string(LLDVersion(v)), []string{string(LLDVersion(v))})
+		}
+		return "", fmt.Errorf("unknown linker %q%s; known: bfd, gold, lld, lld-NN (%d to %d), mold", name, hint, MinLLDVersion, MaxLLDVersion)
 	}
 	if strings.Contains(name, "-") {
 		v := l.Version()
@@ -297,11 +301,7 @@ func Lookup(name string) (*Arch, error) {
 	if a := find(name); a != nil {
 		return a.clone(), nil
 	}
-	msg := fmt.Sprintf("unknown arch %q", name)
-	if s := Suggest(name, Names()); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
-	}
-	return nil, fmt.Errorf("%s; known: %s", msg, strings.Join(Names(), " "))
+	return nil, fmt.Errorf("unknown arch %q%s; known: %s", name, DidYouMean(name, Names()), strings.Join(Names(), " "))
 }
 
 // ForELF returns a copy of the target whose ELF encoding is machine, class

@@ -1,5 +1,7 @@
 package arches
 
+import "fmt"
+
 // Suggest returns the known name closest to name, for "did you mean"
 // messages, or "" when none is close: at most a third of the longer name's
 // letters differ, or one contains the other. Aliases people type for a
@@ -21,6 +23,15 @@ func Suggest(name string, known []string) string {
 	return best
 }
 
+// DidYouMean is " (did you mean "x"?)" for the known name closest to name,
+// or "" when none is close: the tail of an "unknown ..." message.
+func DidYouMean(name string, known []string) string {
+	if s := Suggest(name, known); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}
+
 // byTriple matches a name to a target whose GNU triple starts with it
 // ("aarch64" is arm64, "powerpc64le" ppc64le).
 func byTriple(name string) string {
@@ -35,23 +46,28 @@ func byTriple(name string) string {
 	return ""
 }
 
-// distance is the Levenshtein distance between a and b, in bytes.
+// distance is the edit distance between a and b, in bytes, counting a
+// swap of neighbours as one edit ("glod" is one from "gold").
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

@@ -125,3 +125,51 @@ func TestRoundSectionSize(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	known := []string{"bfd", "gold", "lld", "mold"}
+	for name, want := range map[string]string{"glod": "gold", "mlod": "mold", "bdf": "bfd", "xyzzy": "", "": ""} {
+		if got := arches.Suggest(name, known); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", name, got, want)
+		}
+	}
+	for name, want := range map[string]string{"aarch64": "arm64", "x86-64": "x86_64", "powerpc64le": "ppc64le", "riscv": "riscv64", "vax": ""} {
+		if got := arches.Suggest(name, arches.Names()); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestTableIsNotShared: what All and Lookup return are copies.
+func TestTableIsNotShared(t *testing.T) {
+	a := arches.All()[0]
+	a.PageSizes[0] = 1
+	a.Linkers[0] = "changed"
+	a.Name = "changed"
+	b := arches.All()[0]
+	if b.PageSizes[0] == 1 || b.Linkers[0] == "changed" || b.Name == "changed" {
+		t.Errorf("changing a row from All changed the table: %+v", b)
+	}
+	c, _ := arches.Lookup("x86_64")
+	c.DefaultSections[0].Name = "changed"
+	if d, _ := arches.Lookup("x86_64"); d.DefaultSections[0].Name == "changed" {
+		t.Error("changing a row from Lookup changed the table")
+	}
+}
+
+func TestParseLinker(t *testing.T) {
+	for name, want := range map[string]string{"bfd": "bfd", "lld": "lld", "lld-16": "lld-16", "mold": "mold",
+		"lld-9": "", "lld-016": "", "bfd-2": "", "gold-1": "", "lld-": "", "ld": "", "": ""} {
+		l, err := arches.ParseLinker(name)
+		if (err == nil) != (want != "") || string(l) != want {
+			t.Errorf("ParseLinker(%q) = %q, %v; want %q", name, l, err, want)
+		}
+	}
+	if l := arches.LLDVersion(22); l.Kind() != arches.LinkerLLD || l.Version() != 22 || l.String() != "lld-22" {
+		t.Errorf("LLDVersion(22) = %q kind %q version %d", l, l.Kind(), l.Version())
+	}
+	s390, _ := arches.Lookup("s390x")
+	if s390.Supports(arches.LLDVersion(16)) || !s390.Supports(arches.LLDVersion(19)) || !s390.Supports(arches.LinkerLLD) {
+		t.Error("s390x's lld versions: want 18 and later")
+	}
+}

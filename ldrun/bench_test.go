@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/elfsynth/elfsynth/internal/linkertest"
+
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/internal/benchreport"
 	"github.com/elfsynth/elfsynth/internal/toolcheck"
@@ -35,9 +37,7 @@ func x86(b *testing.B) *arches.Arch {
 // linkOnce links in with l, skipping b when l is not installed.
 func linkOnce(b *testing.B, opt ldrun.Options, in *synth.Inputs) *ldrun.Result {
 	b.Helper()
-	if _, err := ldrun.Find(opt.Arch, opt.Linker); err != nil {
-		toolcheck.Missing(b, "%v", err)
-	}
+	linkertest.Need(b, opt.Arch, opt.Linker)
 	r, err := ldrun.Link(context.Background(), opt, in)
 	if err != nil {
 		b.Fatal(err)

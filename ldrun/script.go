@@ -68,11 +68,11 @@ func CheckScript(name string) error {
 	case err == nil:
 		return fmt.Errorf("script %q is not a regular file", name)
 	}
-	msg := fmt.Sprintf("script %q is neither a built-in script nor a file", name)
-	if s := arches.Suggest(name, ScriptNames()); s != "" && !strings.ContainsAny(name, "/.") {
-		msg += fmt.Sprintf("; did you mean %q?", s)
+	hint := ""
+	if !strings.ContainsAny(name, "/.") {
+		hint = arches.DidYouMean(name, ScriptNames())
 	}
-	return fmt.Errorf("%s; built-in scripts: %s", msg, strings.Join(ScriptNames(), ", "))
+	return fmt.Errorf("script %q is neither a built-in script nor a file%s; built-in scripts: %s", name, hint, strings.Join(ScriptNames(), ", "))
 }
 
 //go:embed scripts/*.tmpl

@@ -2,14 +2,14 @@ package ldrun_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/elfsynth/elfsynth/internal/linkertest"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/internal/toolcheck"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
@@ -37,9 +37,7 @@ func TestZeroPageMatrix(t *testing.T) {
 }
 
 func checkZeroPageRows(t *testing.T, a *arches.Arch, l arches.Linker) {
-	if _, err := ldrun.Find(a, l); errors.Is(err, ldrun.ErrNotInstalled) {
-		toolcheck.Missing(t, "%v", err)
-	}
+	linkertest.Need(t, a, l)
 	rows, err := ldrun.ZeroPage(context.Background(), ldrun.ReproOptions{Arches: []*arches.Arch{a}, Linkers: []arches.Linker{l}, Workers: 1})
 	require.NoError(t, err)
 	require.Len(t, rows, len(a.PageSizes)*len(ldrun.ZeroPageVariants()))

@@ -18,6 +18,9 @@ type Plan struct {
 	PageSize uint64
 	Units    []*PlannedUnit
 	file     string
+	// total is the sum of the symbols' sizes and alignments so far, as
+	// Validate adds them up but with this plan's page size.
+	total uint64
 }
 
 // PlannedUnit is one object file.
@@ -207,7 +210,10 @@ func (p *Plan) buildSection(field string, sec *Section) (*PlannedSection, error)
 		ps.Symbols = append(ps.Symbols, ys)
 	}
 	if !sec.Align.IsZero() {
-		align := sec.Align.Resolve(p.PageSize)
+		align, err := p.resolve(sec.Align, sec.Pos, field+".align")
+		if err != nil {
+			return nil, err
+		}
 		if err := checkAlign(align); err != nil {
 			return nil, p.errorf(sec.Pos, field+".align", "%v", err)
 		}
@@ -220,8 +226,20 @@ func (p *Plan) buildSection(field string, sec *Section) (*PlannedSection, error)
 func (p *Plan) buildSymbol(field string, ps *PlannedSection, sym *Symbol) (*PlannedSymbol, error) {
 	ys := &PlannedSymbol{Name: sym.Name, Fill: sym.Fill, Bind: symbolBind(sym.Bind), Type: elf.STT_OBJECT,
 		PointsTo: sym.PointsTo}
-	ys.Size = sym.Size.Resolve(p.PageSize)
-	ys.Align = max(sym.Align.Resolve(p.PageSize), 1)
+	size, err := p.resolve(sym.Size, sym.Pos, field+".size")
+	if err != nil {
+		return nil, err
+	}
+	align, err := p.resolve(sym.Align, sym.Pos, field+".align")
+	if err != nil {
+		return nil, err
+	}
+	// Validate bounded the total with the scenario's page size, else the
+	// largest of any target; the caller's page size may be larger.
+	if p.total += size + align; p.total > maxTotal {
+		return nil, p.errorf(sym.Pos, field, "the symbols' sizes and alignments add up to over 2 GiB with page = %d", p.PageSize)
+	}
+	ys.Size, ys.Align = size, max(align, 1)
 	switch {
 	case sym.PointsTo != nil:
 		ptr := p.Arch.PointerSize()
@@ -255,6 +273,20 @@ func (p *Plan) buildSymbol(field string, ps *PlannedSection, sym *Symbol) (*Plan
 		return nil, p.errorf(sym.Pos, field+".size", "%d is over 1 GiB", ys.Size)
 	}
 	return ys, nil
+}
+
+// resolve returns an amount in bytes at the plan's page size, which can be
+// larger than the one Validate bounded the amount with: over 1 GiB (or 64
+// bits) is an error at field.
+func (p *Plan) resolve(a Amount, pos Pos, field string) (uint64, error) {
+	n, err := a.Resolve(p.PageSize)
+	if err == nil && n <= maxSize {
+		return n, nil
+	}
+	if a.Pages == 0 {
+		return 0, p.errorf(pos, field, "%s is over 1 GiB", a)
+	}
+	return 0, p.errorf(pos, field, "%s with page = %d is over 1 GiB", a, p.PageSize)
 }
 
 func (p *Plan) buildCode(field string, sym *Symbol) (*Func, error) {

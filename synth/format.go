@@ -9,13 +9,11 @@ import (
 // Format writes s as a scenario file that Parse reads back to the same
 // scenario: YAML in the layout the hand-written scenarios use, one flow
 // mapping per symbol. comment, when not empty, heads the file as comment
-// lines. Sizes and alignments are written as Amount.String gives them; an
-// amount of bytes and pages, which a file cannot say, is written in bytes
-// when s has a page size and is an error otherwise.
-func Format(s *Scenario, comment string) ([]byte, error) {
+// lines. Sizes and alignments are written as Amount.String gives them.
+func Format(s *Scenario, comment string) []byte {
 	var b strings.Builder
-	for _, line := range strings.Split(strings.TrimRight(comment, "\n"), "\n") {
-		if comment != "" {
+	if comment != "" {
+		for _, line := range strings.Split(strings.TrimRight(comment, "\n"), "\n") {
 			b.WriteString(strings.TrimRight("# "+line, " ") + "\n")
 		}
 	}
@@ -32,15 +30,13 @@ func Format(s *Scenario, comment string) ([]byte, error) {
 	for _, u := range s.Units {
 		fmt.Fprintf(&b, "  - name: %s\n    sections:\n", quote(u.Name))
 		for _, sec := range u.Sections {
-			if err := formatSection(&b, s, sec); err != nil {
-				return nil, fmt.Errorf("unit %s: %v", u.Name, err)
-			}
+			formatSection(&b, sec)
 		}
 	}
-	return []byte(b.String()), nil
+	return []byte(b.String())
 }
 
-func formatSection(b *strings.Builder, s *Scenario, sec Section) error {
+func formatSection(b *strings.Builder, sec Section) {
 	fmt.Fprintf(b, "      - name: %s\n", quote(sec.Name))
 	if sec.Flags != "" {
 		fmt.Fprintf(b, "        flags: %s\n", quote(sec.Flags))
@@ -49,41 +45,26 @@ func formatSection(b *strings.Builder, s *Scenario, sec Section) error {
 		fmt.Fprintf(b, "        type: %s\n", sec.Type)
 	}
 	if !sec.Align.IsZero() {
-		a, err := formatAmount(s, sec.Align)
-		if err != nil {
-			return fmt.Errorf("section %s: %v", sec.Name, err)
-		}
-		fmt.Fprintf(b, "        align: %s\n", a)
+		fmt.Fprintf(b, "        align: %s\n", sec.Align)
 	}
 	if len(sec.Symbols) == 0 {
-		return nil
+		return
 	}
 	b.WriteString("        symbols:\n")
 	for _, y := range sec.Symbols {
-		fields, err := formatSymbol(s, y)
-		if err != nil {
-			return fmt.Errorf("symbol %s: %v", y.Name, err)
-		}
-		fmt.Fprintf(b, "          - {%s}\n", strings.Join(fields, ", "))
+		fmt.Fprintf(b, "          - {%s}\n", strings.Join(formatSymbol(y), ", "))
 	}
-	return nil
 }
 
-// formatSymbol gives a symbol's "key: value" pairs, those left out omitted.
-func formatSymbol(s *Scenario, y Symbol) ([]string, error) {
+// formatSymbol gives a symbol's "key: value" pairs, those left out
+// omitted.
+func formatSymbol(y Symbol) []string {
 	fields := []string{"name: " + quote(y.Name)}
-	for _, f := range []struct {
-		key string
-		a   Amount
-	}{{"size", y.Size}, {"align", y.Align}} {
-		if f.a.IsZero() {
-			continue
-		}
-		v, err := formatAmount(s, f.a)
-		if err != nil {
-			return nil, err
-		}
-		fields = append(fields, f.key+": "+v)
+	if !y.Size.IsZero() {
+		fields = append(fields, "size: "+y.Size.String())
+	}
+	if !y.Align.IsZero() {
+		fields = append(fields, "align: "+y.Align.String())
 	}
 	if y.Bind != "" {
 		fields = append(fields, "bind: "+y.Bind)
@@ -97,17 +78,7 @@ func formatSymbol(s *Scenario, y Symbol) ([]string, error) {
 	if y.Code != nil {
 		fields = append(fields, "code: {address_of: "+quote(y.Code.AddressOf)+"}")
 	}
-	return fields, nil
-}
-
-func formatAmount(s *Scenario, a Amount) (string, error) {
-	switch {
-	case a.Pages == 0 || a.Bytes == 0:
-		return a.String(), nil
-	case s.PageSize != 0:
-		return strconv.FormatUint(a.Resolve(s.PageSize), 10), nil
-	}
-	return "", fmt.Errorf("%s: bytes and pages together need the scenario's page_size", a)
+	return fields
 }
 
 // quote leaves a plain name as it is and quotes anything YAML could read

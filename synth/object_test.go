@@ -186,6 +186,24 @@ func TestPageAmountsFollowPageSize(t *testing.T) {
 	}
 }
 
+// TestPagesPlusBytes: N*page+M lays out as N pages and M bytes at every
+// page size.
+func TestPagesPlusBytes(t *testing.T) {
+	s, err := Parse("pm.yaml", []byte("units:\n- name: a.o\n  sections:\n  - name: .data\n    symbols:\n"+
+		"    - {name: a, size: 3*page+100}\n    - {name: b, size: 100+page, align: page}\n"))
+	require.NoError(t, err)
+	a, err := arches.Lookup("arm64")
+	require.NoError(t, err)
+	for _, ps := range a.PageSizes {
+		plan, err := Build(s, a, ps)
+		require.NoError(t, err)
+		syms := plan.Units[0].section(".data").Symbols
+		require.Equal(t, 3*ps+100, syms[0].Size, ps)
+		require.Equal(t, 4*ps, syms[1].Offset, ps)
+		require.Equal(t, ps+100, syms[1].Size, ps)
+	}
+}
+
 // BenchmarkSynthesizeZeroPage synthesizes the founding case's three units.
 func BenchmarkSynthesizeZeroPage(b *testing.B) {
 	a, err := arches.Lookup("x86_64")

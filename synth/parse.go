@@ -38,7 +38,7 @@ func ParseFile(path string) (*Scenario, error) {
 // messages. The scenario is validated (see Scenario.Validate). Every error is
 // an *Error placed at the offending line, column and field.
 func Parse(file string, src []byte) (*Scenario, error) {
-	d := &decoder{file: file, at: map[string]Pos{}}
+	d := &decoder{file: file, at: map[string]Pos{}, maxSymbols: maxSymbols}
 	body, err := d.document(src)
 	if err != nil {
 		return nil, err
@@ -60,6 +60,8 @@ type decoder struct {
 	// at maps field paths to where their values are, for Validate.
 	at      map[string]Pos
 	symbols int
+	// maxSymbols is the limit on symbols: maxSymbols, less in tests.
+	maxSymbols int
 }
 
 func (d *decoder) errorf(pos Pos, field, format string, args ...any) *Error {
@@ -124,6 +126,15 @@ const (
 	maxBlockColumn = 256
 )
 
+// maxMappingKeys bounds the keys of one mapping. No level of a scenario
+// knows more than 7 fields (symbolFields), so a mapping with more has an
+// unknown or repeated key, which the decoder names when there are a few.
+// The bound is needed because the YAML parser (goccy/go-yaml 1.19
+// parser.parseMap) recurses once per key of a block mapping and copies the
+// keys after it at every level: time and memory quadratic in the keys, 101
+// s and 412 MB for one mapping of 988 KB.
+const maxMappingKeys = 16
+
 // shallow checks the tokens before the YAML parser sees them, in one linear
 // pass, for what would make the parser slow: deep nesting, unbalanced
 // brackets, and the YAML features a scenario does not use (anchors and
@@ -131,9 +142,12 @@ const (
 // tags, directives and complex keys).
 func (d *decoder) shallow(tokens token.Tokens) error {
 	var open []*token.Token // unclosed brackets
+	var keys []int          // keys so far in each open bracket (of a '{')
 	colons := 0             // ':' in the current flow entry
-	var prev token.Type     // the previous token's type, comments aside
+	var prevTk *token.Token // the previous token, comments aside
+	var prev token.Type     // its type
 	docs := docCounter{}
+	blocks := blockMappings{}
 	for _, tk := range tokens {
 		pos := tokenPos(tk)
 		if msg := unsupported(tk.Type); msg != "" {
@@ -149,12 +163,14 @@ func (d *decoder) shallow(tokens token.Tokens) error {
 			prev == token.SequenceStartType || prev == token.MappingStartType) {
 			return d.errorf(pos, "", "empty entry before ','")
 		}
-		prev = tk.Type
+		key := prevTk
+		prev, prevTk = tk.Type, tk
 		switch tk.Type {
 		case token.SequenceStartType, token.MappingStartType:
 			if open = append(open, tk); len(open) > maxFlowDepth {
 				return d.errorf(pos, "", "nested deeper than %d brackets", maxFlowDepth)
 			}
+			keys = append(keys, 0)
 			colons = 0
 		case token.SequenceEndType, token.MappingEndType:
 			if len(open) == 0 {
@@ -164,17 +180,30 @@ func (d *decoder) shallow(tokens token.Tokens) error {
 				p := tokenPos(last)
 				return d.errorf(pos, "", "%q does not match %q at %d:%d", tk.Value, last.Value, p.Line, p.Column)
 			}
-			open, colons = open[:len(open)-1], 0
+			open, keys, colons = open[:len(open)-1], keys[:len(keys)-1], 0
 		case token.CollectEntryType:
 			colons = 0
 		case token.MappingValueType:
 			if colons++; len(open) > 0 && colons > 1 {
 				return d.errorf(pos, "", "unexpected ':'")
 			}
+			n := 0
+			switch {
+			case len(open) == 0 && key != nil:
+				n = blocks.key(tokenPos(key).Column)
+			case len(open) > 0 && open[len(open)-1].Type == token.MappingStartType:
+				keys[len(keys)-1]++
+				n = keys[len(keys)-1]
+			}
+			if n > maxMappingKeys {
+				return d.errorf(tokenPos(key), "", "a mapping with more than %d keys; no mapping in a scenario has more than %d fields",
+					maxMappingKeys, len(symbolFields))
+			}
 		case token.SequenceEntryType:
 			if len(open) > 0 {
 				return d.errorf(pos, "", "'-' inside brackets")
 			}
+			blocks.entry(pos.Column)
 		}
 		block := tk.Type == token.SequenceEntryType || tk.Type == token.MappingValueType
 		if block && len(open) == 0 && pos.Column > maxBlockColumn {
@@ -186,6 +215,35 @@ func (d *decoder) shallow(tokens token.Tokens) error {
 		return d.errorf(tokenPos(tk), "", "%q is never closed", tk.Value)
 	}
 	return nil
+}
+
+// blockMappings follows the block mappings open at a point of the token
+// stream, by the column of their keys, innermost last, and counts their
+// keys. A key at a column closes the mappings deeper than it; so does a
+// sequence entry '-', after which a new mapping starts.
+type blockMappings struct{ column, keys []int }
+
+// key records a key at column and returns how many keys its mapping has.
+func (b *blockMappings) key(column int) int {
+	b.close(column)
+	if n := len(b.column); n > 0 && b.column[n-1] == column {
+		b.keys[n-1]++
+		return b.keys[n-1]
+	}
+	b.column, b.keys = append(b.column, column), append(b.keys, 1)
+	return 1
+}
+
+// entry records a sequence entry at column.
+func (b *blockMappings) entry(column int) { b.close(column) }
+
+// close ends the mappings whose keys are deeper than column.
+func (b *blockMappings) close(column int) {
+	n := len(b.column)
+	for n > 0 && b.column[n-1] > column {
+		n--
+	}
+	b.column, b.keys = b.column[:n], b.keys[:n]
 }
 
 // docCounter follows document markers: "---" may start the one document,
@@ -549,8 +607,8 @@ func (d *decoder) section(field string, n ast.Node) (Section, error) {
 
 func (d *decoder) symbol(field string, n ast.Node) (Symbol, error) {
 	sym := Symbol{Pos: nodePos(n)}
-	if d.symbols++; d.symbols > maxSymbols {
-		return sym, d.errorf(sym.Pos, field, "more than %d symbols", maxSymbols)
+	if d.symbols++; d.symbols > d.maxSymbols {
+		return sym, d.errorf(sym.Pos, field, "more than %d symbols", d.maxSymbols)
 	}
 	keys, err := d.mapping(field, n, symbolFields, func(key, field string, v ast.Node) error {
 		var err error
@@ -606,11 +664,10 @@ func (d *decoder) code(field string, n ast.Node) (*Code, error) {
 	return c, d.require(field, n, keys, "address_of")
 }
 
-// amount decodes a size or alignment: an integer, 0x hex, `page` or
-// `N*page`. An explicit alignment of zero is an error, since Amount's zero
-// means "left out".
+// amount decodes a size or alignment (see parseAmount). An explicit
+// alignment of zero is an error, since Amount's zero means "left out".
 func (d *decoder) amount(field string, v ast.Node, align bool) (Amount, error) {
-	text, err := d.numText(field, v, "an integer, 0x hex, page or N*page")
+	text, err := d.numText(field, v, "an integer, 0x hex, page, N*page or N*page+M")
 	if err != nil {
 		return Amount{}, err
 	}
@@ -624,29 +681,66 @@ func (d *decoder) amount(field string, v ast.Node, align bool) (Amount, error) {
 	return a, nil
 }
 
-// parseAmount parses "N", "0xN", "page" or "N*page"; on failure it returns
-// a message saying why.
+// parseAmount parses a size or an alignment: a byte count M, a page term
+// (page or N*page), or a page term and a byte count joined by '+' in
+// either order (N*page+M, page+M, M+N*page). N and M are decimal or 0x
+// hex; spaces may surround each part. On failure it returns a message
+// saying why.
 func parseAmount(text string) (Amount, string) {
 	s := strings.TrimSpace(text)
-	if s == "page" {
-		return Pages(1), ""
+	if i := strings.IndexByte(s, '-'); i > 0 {
+		return Amount{}, "'-' is not supported; want N*page+M"
 	}
-	if count, ok := strings.CutSuffix(s, "page"); ok {
+	terms := strings.Split(s, "+")
+	if len(terms) > 2 {
+		return Amount{}, "more than two terms; want N*page+M"
+	}
+	var a Amount
+	var pages, bytes bool
+	for _, t := range terms {
+		n, page, msg := parseTerm(strings.TrimSpace(t))
+		switch {
+		case msg != "" && len(terms) > 1 && strings.TrimSpace(t) == "":
+			return Amount{}, "empty term beside '+'; want N*page+M"
+		case msg != "":
+			return Amount{}, msg
+		case page && pages:
+			return Amount{}, "two page terms; want N*page+M"
+		case !page && bytes:
+			return Amount{}, "two byte counts; want N*page+M"
+		case page:
+			pages, a.Pages = true, n
+		default:
+			bytes, a.Bytes = true, n
+		}
+	}
+	if pages && a.Pages == 0 {
+		return Amount{}, "0*page is no pages; leave the page term out"
+	}
+	return a, ""
+}
+
+// parseTerm parses one term of an amount: N, page or N*page.
+func parseTerm(t string) (n uint64, page bool, msg string) {
+	if t == "page" {
+		return 1, true, ""
+	}
+	if count, ok := strings.CutSuffix(t, "page"); ok {
 		count, ok = strings.CutSuffix(strings.TrimSpace(count), "*")
 		if !ok {
-			return Amount{}, "want N*page"
+			return 0, true, "want N*page"
 		}
-		n, msg := parseUint(count)
+		n, msg = parseUint(count)
 		if msg != "" {
-			return Amount{}, "page count: " + msg
+			return 0, true, "page count: " + msg
 		}
-		return Pages(n), ""
+		return n, true, ""
 	}
-	n, msg := parseUint(s)
+	n, msg = parseUint(t)
 	if msg != "" {
-		return Amount{}, msg + " (want an integer, 0x hex, page or N*page)"
+		return 0, false, msg + " (want an integer, 0x hex, page, N*page or N*page+M)"
 	}
-	return Bytes(n), ""
+	return n, false, ""
 }
 
 // parseUint parses decimal or 0x hex. Leading zeros are refused: YAML 1.1

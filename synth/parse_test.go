@@ -1,10 +1,14 @@
 package synth
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goccy/go-yaml/lexer"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -155,6 +159,9 @@ func TestParseAmounts(t *testing.T) {
 	for text, want := range map[string]Amount{
 		"0": {}, "4096": Bytes(4096), "0x1000": Bytes(4096), "0X1f": Bytes(31),
 		"page": Pages(1), "4*page": Pages(4), " 2 * page ": Pages(2), "0x10*page": Pages(16),
+		"3*page+100": {Bytes: 100, Pages: 3}, "page+0x10": {Bytes: 16, Pages: 1}, "100+3*page": {Bytes: 100, Pages: 3},
+		" 0x2 * page + 7 ": {Bytes: 7, Pages: 2}, "8+page": {Bytes: 8, Pages: 1}, "page+0": Pages(1),
+		"18446744073709551615*page+18446744073709551615": {Bytes: 1<<64 - 1, Pages: 1<<64 - 1},
 	} {
 		got, msg := parseAmount(text)
 		assert.Empty(t, msg, text)
@@ -164,9 +171,38 @@ func TestParseAmounts(t *testing.T) {
 		"": "empty", "-1": "negative", "010": "leading zero", "1_000": "not a number",
 		"0o17": "octal?", "1.5": "not a number", "pages": "not a number", "2page": "want N*page", "x*page": "not a number",
 		"99999999999999999999": "too large", "0x": "not a number", "*page": "empty",
+		"page-1":                      "'-' is not supported; want N*page+M",
+		"3*page-0x10":                 "'-' is not supported",
+		"0*page":                      "0*page is no pages; leave the page term out",
+		"0x0*page+100":                "0*page is no pages",
+		"page+2*page":                 "two page terms; want N*page+M",
+		"1+2":                         "two byte counts; want N*page+M",
+		"page+1+2":                    "more than two terms",
+		"3*page+":                     "empty term beside '+'",
+		"+page":                       "empty term beside '+'",
+		"page*3":                      "not a number",
+		"page+010":                    "leading zero",
+		"99999999999999999999*page+1": "page count: too large",
+		"page+0x10000000000000000":    "too large",
+		"3*page+-1":                   "'-' is not supported",
 	} {
 		_, msg := parseAmount(text)
 		assert.Contains(t, msg, want, text)
+	}
+}
+
+// TestAmountString: String writes the canonical form, which parses back to
+// the same amount.
+func TestAmountString(t *testing.T) {
+	for want, a := range map[string]Amount{
+		"0": {}, "100": Bytes(100), "page": Pages(1), "3*page": Pages(3),
+		"page+100": {Bytes: 100, Pages: 1}, "3*page+100": {Bytes: 100, Pages: 3},
+		"18446744073709551615*page+1": {Bytes: 1, Pages: 1<<64 - 1},
+	} {
+		assert.Equal(t, want, a.String())
+		back, msg := parseAmount(a.String())
+		assert.Empty(t, msg, want)
+		assert.Equal(t, a, back, want)
 	}
 }
 
@@ -198,25 +234,35 @@ func TestParseFile(t *testing.T) {
 	assert.Contains(t, e.Error(), "missing.yaml")
 }
 
-// TestParseLimits checks the size guards with generated input.
+// TestParseLimits checks the size guards just past their limits.
 func TestParseLimits(t *testing.T) {
-	big := make([]byte, maxFileBytes+1)
-	for i := range big {
-		big[i] = '\n'
-	}
+	// The size is checked before anything reads the file (TestParseMiB
+	// reads one of exactly 1 MiB).
+	big := bytes.Repeat([]byte("\n"), maxFileBytes+1)
 	_, err := Parse("big.yaml", big)
 	var e *Error
 	require.ErrorAs(t, err, &e)
 	assert.Contains(t, e.Error(), "big.yaml:1048577:1: file is over 1048576 bytes")
 
-	// The parser stops at symbol 100001 already, before Validate.
+	// The decoder stops at the symbol past its limit, before Validate; the
+	// limit is lowered to 3 so that the input is small (TestValidateTooMany
+	// checks maxSymbols itself).
 	prefix := "units: [{name: a.o, sections: [{name: .d, symbols: ["
-	src := []byte(prefix + strings.Repeat("{name: a},", maxSymbols+1) + "]}]}]")
-	require.Less(t, len(src), maxFileBytes)
-	_, err = Parse("many.yaml", src)
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, Pos{1, len(prefix) + 10*maxSymbols + 1}, e.Pos)
-	assert.Contains(t, e.Error(), "units[0].sections[0].symbols[100000]: more than 100000 symbols")
+	for _, n := range []int{3, 4} {
+		src := prefix + strings.Repeat("{name: a},", n) + "]}]}]"
+		d := &decoder{file: "many.yaml", at: map[string]Pos{}, maxSymbols: 3}
+		body, err := d.document([]byte(src))
+		require.NoError(t, err)
+		err = d.scenario(&Scenario{}, body)
+		if n == 3 {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, Pos{1, len(prefix) + 10*3 + 1}, e.Pos)
+		assert.Equal(t, "many.yaml:1:83: units[0].sections[0].symbols[3]: more than 3 symbols", e.Error())
+	}
+	require.Equal(t, maxSymbols, (&decoder{maxSymbols: maxSymbols}).maxSymbols)
 }
 
 // TestParseBad runs every malformed scenario in testdata/bad. The first line
@@ -256,37 +302,89 @@ func TestParseEmpty(t *testing.T) {
 	}
 }
 
-// TestParseGuards feeds 1 MiB inputs that make the YAML parser take time
-// growing with the square or cube of their nesting (minutes to hours
-// unguarded); the token pass must turn each down with a placed message.
+// TestParseGuards checks each guard of the token pass (shallow) just past
+// its threshold, and that the input just under it gets past the guard.
+// Unguarded, these shapes make the YAML parser take time growing with the
+// square or cube of their size (TestParseHostileMiB shows one at 1 MiB).
 func TestParseGuards(t *testing.T) {
-	deepBlock := func() string {
+	keys := func(n int, head, format, sep, tail string) string {
 		var b strings.Builder
-		for i := 0; b.Len() < maxFileBytes-2000; i++ {
-			b.WriteString(strings.Repeat(" ", i) + "- \n")
+		b.WriteString(head)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			fmt.Fprintf(&b, format, i)
+		}
+		return b.String() + tail
+	}
+	// items is n list items at the top, each a mapping of 10 keys.
+	items := keys(20, "", "- %[1]d0: 1\n  %[1]d1: 1\n  %[1]d2: 1\n  %[1]d3: 1\n  %[1]d4: 1\n  %[1]d5: 1\n  %[1]d6: 1\n  %[1]d7: 1\n  %[1]d8: 1\n  %[1]d9: 1\n", "", "")
+	nested := func(depth int) string {
+		var b strings.Builder
+		for i := range depth {
+			b.WriteString(strings.Repeat(" ", i) + "a:\n")
 		}
 		return b.String()
 	}
-	for _, tc := range []struct{ src, want string }{
-		{"units: " + strings.Repeat("[", 500000), "p.yaml:1:40: nested deeper than 32 brackets"},
-		{"units: " + strings.Repeat("{a: ", 250000), "p.yaml:1:136: nested deeper than 32 brackets"},
-		{"{" + strings.Repeat("a: 1, ", 170000), `p.yaml:1:1: "{" is never closed`},
-		{"[" + strings.Repeat(": ", 500000) + "]", "p.yaml:1:4: unexpected ':'"},
-		{"[" + strings.Repeat(",", 1000000) + "]", "p.yaml:1:2: empty entry before ','"},
-		{"[" + strings.Repeat("- ", 500000) + "]", "p.yaml:1:2: '-' inside brackets"},
-		{"{" + strings.Repeat("? ", 500000) + "}", "p.yaml:1:2: YAML complex keys (?) are not supported"},
-		{strings.Repeat("- ", 500000), "p.yaml:1:257: nested too deep: block structure past column 256"},
-		{strings.Repeat(": ", 500000), "p.yaml:1:257: nested too deep"},
-		{deepBlock(), "p.yaml:257:257: nested too deep"},
-		{strings.Repeat("a: 1\n---\n", 100000), "p.yaml:2:1: more than one YAML document"},
+	for _, tc := range []struct {
+		src, want string // want "" means past the guards
+	}{
+		{"units: " + strings.Repeat("[", maxFlowDepth+1), "p.yaml:1:40: nested deeper than 32 brackets"},
+		{"units: " + strings.Repeat("[", maxFlowDepth) + strings.Repeat("]", maxFlowDepth), ""},
+		{"units: " + strings.Repeat("{a: ", maxFlowDepth+1), "p.yaml:1:136: nested deeper than 32 brackets"},
+		{strings.Repeat("- ", 129), "p.yaml:1:257: nested too deep: block structure past column 256"},
+		{strings.Repeat("- ", 128), ""},
+		{strings.Repeat(": ", 129), "p.yaml:1:257: nested too deep"},
+		{nested(256), "p.yaml:256:257: nested too deep"}, // the ':' of line 256
+		{nested(255), ""},
+		{keys(maxMappingKeys+1, "", "k%d: 1", "\n", "\n"), "p.yaml:17:1: a mapping with more than 16 keys; no mapping in a scenario has more than 7 fields"},
+		{keys(maxMappingKeys, "", "k%d: 1", "\n", "\n"), ""},
+		{keys(maxMappingKeys+1, "{", "k%d: 1", ", ", "}"), "p.yaml:1:120: a mapping with more than 16 keys"},
+		{keys(maxMappingKeys, "{", "k%d: 1", ", ", "}"), ""},
+		{keys(maxMappingKeys+1, "units:\n- name: a.o\n  sections:\n  - name: .d\n    symbols:\n    - ", "k%d: 1", "\n      ", "\n"), "p.yaml:22:7: a mapping with more than 16 keys"},
+		{keys(maxMappingKeys+1, "[", "{k%d: 1}", ", ", "]"), ""},               // one key in each
+		{keys(maxMappingKeys+1, "[", "k%d: 1", ", ", "]"), ""},                 // single-pair mappings
+		{keys(maxMappingKeys, "a:\n", "  k%d: 1", "\n", "\nb: 1\nc: 1\n"), ""}, // a's keys are not the top's
+		{items, ""}, // each item is a mapping of its own
+		{"{a: 1", `p.yaml:1:1: "{" is never closed`},
+		{"[" + strings.Repeat(": ", 2) + "]", "p.yaml:1:4: unexpected ':'"},
+		{"[,]", "p.yaml:1:2: empty entry before ','"},
+		{"[1,,]", "p.yaml:1:4: empty entry before ','"},
+		{"[- ]", "p.yaml:1:2: '-' inside brackets"},
+		{"{? a}", "p.yaml:1:2: YAML complex keys (?) are not supported"},
+		{"a: 1\n---\nb: 1\n", "p.yaml:2:1: more than one YAML document"},
+		{"---\na: 1\n...\n", ""},
 		{"a: 1\n...\nb: 2\n", "p.yaml:3:1: more than one YAML document"},
 	} {
-		require.LessOrEqual(t, len(tc.src), maxFileBytes)
-		_, err := Parse("p.yaml", []byte(tc.src))
+		d := &decoder{file: "p.yaml", at: map[string]Pos{}, maxSymbols: maxSymbols}
+		err := d.shallow(lexer.Tokenize(tc.src))
+		if tc.want == "" {
+			require.NoError(t, err, srcHead(tc.src))
+			continue
+		}
 		var e *Error
 		require.ErrorAs(t, err, &e, srcHead(tc.src))
 		assert.Contains(t, e.Error(), tc.want, srcHead(tc.src))
+		// Parse gives the same error.
+		_, err = Parse("p.yaml", []byte(tc.src))
+		assert.Equal(t, e, err, srcHead(tc.src))
 	}
+}
+
+// TestParseMiB parses inputs of the largest size read: the worst one known
+// before the key guard, one mapping of 1 MiB of keys, which took the YAML
+// parser 222 s; and 1 MiB of blank lines, which is read, not refused.
+func TestParseMiB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses 1 MiB; run without -short")
+	}
+	src := repeatTo("", "k#: 1\n", "", maxFileBytes)
+	_, err := Parse("keys.yaml", []byte(src))
+	require.EqualError(t, err, "keys.yaml:17:1: a mapping with more than 16 keys; no mapping in a scenario has more than 7 fields")
+
+	_, err = Parse("max.yaml", bytes.Repeat([]byte("\n"), maxFileBytes))
+	require.EqualError(t, err, "max.yaml:1:1: empty scenario: want a mapping with units")
 }
 
 func srcHead(s string) string { return s[:min(len(s), 40)] }

@@ -8,7 +8,11 @@
 // source (Plan.Asm). Nothing in this package runs a program.
 package synth
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+	"strconv"
+)
 
 // Scenario is a set of compilation units in link order.
 type Scenario struct {
@@ -103,19 +107,32 @@ func Pages(n uint64) Amount { return Amount{Pages: n} }
 // IsZero reports whether the amount was left out.
 func (a Amount) IsZero() bool { return a == Amount{} }
 
-// Resolve returns the amount in bytes for a page size.
-func (a Amount) Resolve(pageSize uint64) uint64 { return a.Bytes + a.Pages*pageSize }
-
-func (a Amount) String() string {
-	switch {
-	case a.Pages == 0:
-		return fmt.Sprint(a.Bytes)
-	case a.Bytes == 0 && a.Pages == 1:
-		return "page"
-	case a.Bytes == 0:
-		return fmt.Sprintf("%d*page", a.Pages)
+// Resolve returns the amount in bytes for a page size. It fails when that
+// does not fit 64 bits, which a page size larger than the one the amount
+// was validated with can make happen.
+func (a Amount) Resolve(pageSize uint64) (uint64, error) {
+	hi, lo := bits.Mul64(a.Pages, pageSize)
+	n, carry := bits.Add64(lo, a.Bytes, 0)
+	if hi != 0 || carry != 0 {
+		return 0, fmt.Errorf("%s with page = %d does not fit 64 bits", a, pageSize)
 	}
-	return fmt.Sprintf("%d+%d*page", a.Bytes, a.Pages)
+	return n, nil
+}
+
+// String writes the amount as a scenario does, in the canonical order:
+// 100, page, 3*page, page+100, 3*page+100.
+func (a Amount) String() string {
+	if a.Pages == 0 {
+		return strconv.FormatUint(a.Bytes, 10)
+	}
+	pages := "page"
+	if a.Pages != 1 {
+		pages = strconv.FormatUint(a.Pages, 10) + "*page"
+	}
+	if a.Bytes == 0 {
+		return pages
+	}
+	return pages + "+" + strconv.FormatUint(a.Bytes, 10)
 }
 
 // Pos is a place in a scenario file.

@@ -2,8 +2,12 @@ package synth
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/elfsynth/elfsynth/arches"
 )
 
 // Limits that keep a scenario, and what is built from it, small enough.
@@ -19,7 +23,20 @@ const (
 	largestPageSize = 256 << 10
 	// minPointerSize is the smallest pointer of any target.
 	minPointerSize = 4
+	// maxFileName bounds unit (and scenario) names in bytes. A unit name
+	// becomes files whose names add to it: the GNU as source <unit>.s (at
+	// most 2 bytes more) and atomicfile's temporary ".<name>.tmp-<up to 10
+	// digits>" (16 more). 200 leaves room for those and a little more
+	// within Linux's NAME_MAX of 255 bytes.
+	maxFileName = 200
 )
+
+// reservedFileNames are files that later steps write beside the units'
+// objects or sources: ldrun's link folder holds the objects, link.lds and
+// the linked image; asm writes the sources, link.lds and repro.sh, and
+// repro.sh assembles the objects and links ./image beside them. A unit of
+// one of these names would overwrite them or be overwritten.
+var reservedFileNames = []string{"image", "link.lds", "repro.sh"}
 
 // Validate checks a scenario, also one built in Go, for everything that does
 // not depend on a target: names, flags, types, binds, alignments, sizes, and
@@ -92,18 +109,64 @@ func (c *checker) scenario() error {
 	if len(s.Units) == 0 {
 		return c.errorf(Pos{}, "units", "no units; a scenario needs at least one")
 	}
-	first := make(map[string]int, len(s.Units))
+	files := make(map[string]unitFile, 2*len(s.Units))
 	for i := range s.Units {
 		u := &s.Units[i]
 		field := index("units", i)
-		if j, dup := first[u.Name]; dup && u.Name != "" {
-			return c.errorf(u.Pos, field+".name", "duplicate unit name %q (also units[%d]%s)", u.Name, j, c.line(fmt.Sprintf("units[%d]", j)))
+		if msg := fileNameProblem(u.Name); msg != "" {
+			return c.errorf(u.Pos, field+".name", "unit %s", msg)
 		}
-		first[u.Name] = i
+		if slices.Contains(reservedFileNames, u.Name) {
+			return c.errorf(u.Pos, field+".name", "unit name %q is reserved: elfsynth writes %s beside the objects and sources",
+				u.Name, strings.Join(reservedFileNames, ", "))
+		}
+		if err := c.unitFiles(field, i, u, files); err != nil {
+			return err
+		}
 		if err := c.unit(field, u); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// unitFile is a file a unit makes: its object (the unit's name) or its GNU
+// as source (AsmName).
+type unitFile struct {
+	unit   int
+	source bool
+}
+
+// unitFiles checks that the object and the GNU as source of unit i are
+// named differently from every earlier unit's object and source, and
+// records them in files.
+func (c *checker) unitFiles(field string, i int, u *Unit, files map[string]unitFile) error {
+	other := func(f unitFile) string {
+		o := index("units", f.unit)
+		return fmt.Sprintf("%s %q%s", o, c.s.Units[f.unit].Name, c.line(o))
+	}
+	src := AsmName(u.Name)
+	if f, dup := files[u.Name]; dup {
+		if !f.source {
+			o := index("units", f.unit)
+			return c.errorf(u.Pos, field+".name", "duplicate unit name %q (also %s%s)", u.Name, o, c.line(o))
+		}
+		return c.errorf(u.Pos, field+".name", "unit name %q is the GNU as source file asm writes for %s", u.Name, other(f))
+	}
+	if f, dup := files[src]; dup {
+		if !f.source {
+			return c.errorf(u.Pos, field+".name", "asm would write unit %q's GNU as source to %s, the name of %s", u.Name, src, other(f))
+		}
+		return c.errorf(u.Pos, field+".name", "asm would write the GNU as source of unit %q and of %s to the same file %s",
+			u.Name, other(f), src)
+	}
+	if slices.Contains(reservedFileNames, src) {
+		// Unreachable while every reserved name lacks a .s suffix; kept so
+		// that adding one cannot let a source overwrite it.
+		return c.errorf(u.Pos, field+".name", "asm would write unit %q's GNU as source to %s, which is reserved", u.Name, src)
+	}
+	files[u.Name] = unitFile{unit: i}
+	files[src] = unitFile{unit: i, source: true}
 	return nil
 }
 
@@ -115,10 +178,8 @@ func (c *checker) line(field string) string {
 	return ""
 }
 
+// unit checks a unit whose name scenario has checked.
 func (c *checker) unit(field string, u *Unit) error {
-	if msg := fileNameProblem(u.Name); msg != "" {
-		return c.errorf(u.Pos, field+".name", "unit %s", msg)
-	}
 	if len(u.Sections) == 0 {
 		return c.errorf(u.Pos, field+".sections", "unit %q has no sections", u.Name)
 	}
@@ -142,6 +203,9 @@ func (c *checker) unit(field string, u *Unit) error {
 func (c *checker) section(field string, sec *Section, symbols map[string]string) error {
 	if msg := sectionNameProblem(sec.Name); msg != "" {
 		return c.errorf(sec.Pos, field+".name", "section %s", msg)
+	}
+	if why := reservedSection(sec.Name); why != "" {
+		return c.errorf(sec.Pos, field+".name", "section name %q is reserved: %s", sec.Name, why)
 	}
 	if msg := flagsProblem(sec.Flags); msg != "" {
 		return c.errorf(sec.Pos, field+".flags", "%s", msg)
@@ -172,6 +236,11 @@ func (c *checker) symbol(field string, sec *Section, sym *Symbol) error {
 	}
 	if msg := symbolNameProblem(sym.Name); msg != "" {
 		return c.errorf(sym.Pos, field+".name", "symbol %s", msg)
+	}
+	if prefix := localLabelPrefix(sym.Name); prefix != "" && sym.Bind == "local" {
+		return c.errorf(sym.Pos, field+".name", "local symbol %q starts with %q: GNU as takes it for an assembler-local label "+
+			"and leaves it out of the object (.L, .. and _.L_ everywhere, L$ on hppa); rename it or make it global",
+			sym.Name, prefix)
 	}
 	if msg := c.amountProblem(sym.Size, false); msg != "" {
 		return c.errorf(sym.Pos, field+".size", "%s", msg)
@@ -298,9 +367,13 @@ func nameProblem(name string) string {
 }
 
 // fileNameProblem checks a unit name, which becomes a file in the output
-// folder: it must stay in that folder and be safe on command lines and in
-// linker scripts.
+// folder: it must stay in that folder, be safe on command lines and in
+// linker scripts, and leave room for the names made from it.
 func fileNameProblem(name string) string {
+	if len(name) > maxFileName {
+		return fmt.Sprintf("name is %d bytes; at most %d, so that the file names made from it (its .s source, "+
+			"temporary files) fit Linux's 255-byte limit", len(name), maxFileName)
+	}
 	if msg := nameProblem(name); msg != "" {
 		return msg
 	}
@@ -336,7 +409,10 @@ func sectionNameProblem(name string) string {
 
 // symbolNameProblem checks a symbol name: letters, digits, _ . $, not
 // starting with a digit, as C and GNU as write them. This also keeps
-// points_to's SYMBOL+N unambiguous.
+// points_to's SYMBOL+N unambiguous. A leading $ is refused: ELF mapping
+// symbols ($a $d $t $x) are named so and readers drop them from symbol
+// listings, and GNU as leaves local $ symbols out of the object on mips and
+// alpha.
 func symbolNameProblem(name string) string {
 	if msg := nameProblem(name); msg != "" {
 		return msg
@@ -344,9 +420,119 @@ func symbolNameProblem(name string) string {
 	if name[0] >= '0' && name[0] <= '9' {
 		return fmt.Sprintf("name %q starts with a digit", name)
 	}
+	if name[0] == '$' {
+		return fmt.Sprintf("name %q starts with '$', as ELF mapping symbols ($a, $d, $t, $x) do, which readers drop", name)
+	}
 	for _, r := range name {
 		if !isAlnum(r) && !strings.ContainsRune("_.$", r) {
 			return fmt.Sprintf("name %q contains %q; want letters, digits and _ . $", name, r)
+		}
+	}
+	return ""
+}
+
+// localLabelPrefix returns the prefix that makes GNU as treat a local
+// symbol as an assembler-local label and leave it out of the object
+// (measured with GNU as 2.40 on every target: .L, .. and _.L_ on all but
+// alpha, L$ on hppa; $ on mips and alpha is refused for every symbol), or
+// "". A global symbol of such a name is kept.
+func localLabelPrefix(name string) string {
+	for _, p := range []string{".L", "..", "_.L_", "L$"} {
+		if strings.HasPrefix(name, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// A reservedName is a section name, or a family of them, that a scenario
+// may not declare, and why.
+type reservedName struct {
+	name string
+	// match is how name matches: exact, or also name followed by "." and
+	// anything (the way GNU as's special sections match), or any name
+	// starting with it.
+	match int
+	why   string
+}
+
+const (
+	exact = iota
+	exactOrDot
+	prefix
+)
+
+// reservedSectionNames are the section names that the ELF writer or Build
+// gives their own meaning to, or that GNU as 2.40 turns into something
+// other than the plain section the object has (another type or flags, or
+// an error), on some target: the scenario is meant for every target, and
+// its objects must be what GNU as makes of its asm source. Measured by
+// assembling `.section NAME,"FLAGS",@progbits` (flags as Build defaults
+// them) for every target; names where GNU as only warns and makes the same
+// section (.comment, .note*, .debug, .dynamic, .interp, ...) are allowed.
+// .group is allowed too: ELF marks section groups by type (SHT_GROUP), not
+// by name; GNU as keeps a .group declared @progbits as plain data on every
+// target, and GNU ld, gold, lld and mold link it as data.
+var reservedSectionNames = []reservedName{
+	{".symtab", exact, "elfw writes the symbol table itself"},
+	{".strtab", exact, "elfw writes the symbol string table itself"},
+	{".shstrtab", exact, "elfw writes the section name table itself"},
+	{".symtab_shndx", exact, "elfw writes it itself for extended section numbering"},
+	{".rel", prefix, "elfw writes the relocation sections (.rel* and .rela*) itself, and GNU as makes any .rel* section SHT_REL or SHT_RELA"},
+	{".note.GNU-stack", exact, "Build adds it to every object (it marks the stack non-executable)"},
+	{".init_array", exactOrDot, "GNU as makes it SHT_INIT_ARRAY whatever its declared type"},
+	{".fini_array", exactOrDot, "GNU as makes it SHT_FINI_ARRAY whatever its declared type"},
+	{".preinit_array", exactOrDot, "GNU as makes it SHT_PREINIT_ARRAY whatever its declared type"},
+	{".tbss", exactOrDot, "GNU as makes it thread-local (SHF_TLS)"},
+	{".tdata", exactOrDot, "GNU as makes it thread-local (SHF_TLS)"},
+	{".stab", prefix, "GNU as fails on .stab* sections (internal error in adjust_stab_sections)"},
+	{".sdata", exactOrDot, "GNU as makes it GP-relative (SHF_MIPS_GPREL, SHF_ALPHA_GPREL) on mips, mips64el and alpha"},
+	{".sbss", exactOrDot, "GNU as makes it GP-relative (SHF_MIPS_GPREL, SHF_ALPHA_GPREL) on mips, mips64el and alpha"},
+	{".lit4", exact, "GNU as makes it GP-relative (SHF_MIPS_GPREL, SHF_ALPHA_GPREL) on mips, mips64el and alpha"},
+	{".lit8", exact, "GNU as makes it GP-relative (SHF_MIPS_GPREL, SHF_ALPHA_GPREL) on mips, mips64el and alpha"},
+	{".srdata", exact, "GNU as makes it GP-relative (SHF_MIPS_GPREL) on mips and mips64el"},
+	{".got", exact, "GNU as makes it GP-relative (SHF_MIPS_GPREL) on mips and mips64el"},
+	{".gptab.", prefix, "GNU as makes it SHT_MIPS_GPTAB, or fails, on mips and mips64el"},
+	{".debug_", prefix, "GNU as makes it SHT_MIPS_DWARF on mips and mips64el"},
+	{".zdebug_", prefix, "GNU as makes it SHT_MIPS_DWARF on mips and mips64el"},
+	{".MIPS.abiflags", prefix, "GNU as makes it SHT_MIPS_ABIFLAGS on mips and mips64el"},
+	{".ldata", exactOrDot, "GNU as makes it a large-model section (SHF_X86_64_LARGE) on x86_64"},
+	{".lbss", exactOrDot, "GNU as fails on it on x86_64 (a large-model section)"},
+	{".ARM.exidx", exactOrDot, "GNU as makes it SHT_ARM_EXIDX on arm"},
+	{".PARISC.unwind", exact, "GNU as makes it SHT_PARISC_UNWIND on hppa"},
+}
+
+// defaultSections maps the names of the targets' default sections other
+// than .text, .data and .bss (attribute sections, MIPS's .reginfo,
+// .MIPS.options, .MIPS.abiflags and .pdr) to the targets that write them.
+// Their contents are fixed (GNU as writes them into every object); a user
+// section of the same name would replace them, and GNU as refuses to
+// redeclare them, so they are reserved on every target.
+var defaultSections = sync.OnceValue(func() map[string][]string {
+	m := map[string][]string{}
+	for _, a := range arches.All() {
+		for _, d := range a.DefaultSections {
+			switch d.Name {
+			case ".text", ".data", ".bss":
+			default:
+				m[d.Name] = append(m[d.Name], a.Name)
+			}
+		}
+	}
+	return m
+})
+
+// reservedSection says why a section name is reserved, or returns "".
+func reservedSection(name string) string {
+	if targets := defaultSections()[name]; len(targets) > 0 {
+		return fmt.Sprintf("GNU as writes it into every object on %s", strings.Join(targets, ", "))
+	}
+	for _, r := range reservedSectionNames {
+		switch {
+		case name == r.name,
+			r.match == exactOrDot && strings.HasPrefix(name, r.name+"."),
+			r.match == prefix && strings.HasPrefix(name, r.name):
+			return r.why
 		}
 	}
 	return ""

@@ -1,6 +1,8 @@
 package synth
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,4 +103,94 @@ func TestValidateFieldPositions(t *testing.T) {
 	c := &checker{s: &Scenario{File: "f.yaml"}, at: map[string]Pos{"units[0]": {2, 3}}}
 	assert.Equal(t, Pos{2, 3}, c.errorf(Pos{9, 9}, "units[0].sections[3].name", "x").Pos)
 	assert.Equal(t, Pos{9, 9}, c.errorf(Pos{9, 9}, "page_size", "x").Pos)
+}
+
+// TestValidateReservedNames: every reserved section name, and a name of
+// each family, is refused with its reason; the names next to them are not.
+func TestValidateReservedNames(t *testing.T) {
+	refused := map[string]string{}
+	for _, r := range reservedSectionNames {
+		refused[r.name] = r.why
+		switch r.match {
+		case exactOrDot:
+			refused[r.name+".x"] = r.why
+		case prefix:
+			refused[r.name+"x.y"] = r.why
+		}
+	}
+	for name, targets := range defaultSections() {
+		refused[name] = "GNU as writes it into every object on " + targets[0]
+	}
+	require.Len(t, defaultSections(), 8, ".ARM.attributes .riscv.attributes .ARC.attributes .gnu.attributes .MIPS.abiflags .MIPS.options .reginfo .pdr")
+	for name, why := range refused {
+		s := goScenario()
+		s.Units[0].Sections[0].Name = name
+		var e *Error
+		require.ErrorAs(t, s.Validate(), &e, name)
+		require.Equal(t, "units[0].sections[0].name", e.Field, name)
+		require.Contains(t, e.Msg, fmt.Sprintf("section name %q is reserved: %s", name, why))
+	}
+	for _, name := range []string{".group", ".data.rel.ro", ".init_arrayx", ".tbssx", ".sdatax", ".gptab", ".debug",
+		".note.foo", ".comment", ".lrodata", ".stack", ".re", ".MIPS.stubs", ".gnu.attributes.x", ".data..percpu"} {
+		s := goScenario()
+		s.Units[0].Sections[0].Name = name
+		require.NoError(t, s.Validate(), name)
+	}
+}
+
+func TestValidateUnitFileNames(t *testing.T) {
+	ok := func(names ...string) *Scenario {
+		s := goScenario()
+		for len(s.Units) < len(names) {
+			u := s.Units[0]
+			u.Sections = []Section{{Name: ".bss"}}
+			s.Units = append(s.Units, u)
+		}
+		for i, n := range names {
+			s.Units[i].Name = n
+		}
+		return s
+	}
+	require.NoError(t, ok(strings.Repeat("u", 198)+".o").Validate(), "200 bytes")
+	require.NoError(t, ok("a.o", "b.s", "a.so", "image.o", "repro.sh.o").Validate())
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{strings.Repeat("u", 199) + ".o"}, "units[0].name: unit name is 201 bytes; at most 200"},
+		{[]string{"a.o", "link.lds"}, `units[1].name: unit name "link.lds" is reserved`},
+		{[]string{"image"}, `units[0].name: unit name "image" is reserved`},
+		{[]string{"repro.sh"}, `units[0].name: unit name "repro.sh" is reserved`},
+		{[]string{"x.o", "x.s"}, `units[1].name: unit name "x.s" is the GNU as source file asm writes for units[0] "x.o"`},
+		{[]string{"x.s", "x.o"}, `units[1].name: asm would write unit "x.o"'s GNU as source to x.s, the name of units[0] "x.s"`},
+		{[]string{"x", "x.o"}, `units[1].name: asm would write the GNU as source of unit "x.o" and of units[0] "x" to the same file x.s`},
+		{[]string{"x.o", "x"}, `units[1].name: asm would write the GNU as source of unit "x" and of units[0] "x.o" to the same file x.s`},
+		{[]string{"x.o", "y.o", "x.o"}, `units[2].name: duplicate unit name "x.o" (also units[0])`},
+	} {
+		var e *Error
+		require.ErrorAs(t, ok(tc.names...).Validate(), &e, "%q", tc.names)
+		require.Contains(t, e.Error(), tc.want)
+	}
+}
+
+func TestValidateSymbolNames(t *testing.T) {
+	set := func(name, bind string) error {
+		s := goScenario()
+		s.Units[0].Sections[0].Symbols[0].Name, s.Units[0].Sections[0].Symbols[0].Bind = name, bind
+		return s.Validate()
+	}
+	for _, name := range []string{".Lx", "..x", "_.L_x", "L$x"} {
+		require.NoError(t, set(name, ""), name)
+		require.NoError(t, set(name, "weak"), name)
+		require.ErrorContains(t, set(name, "local"), fmt.Sprintf("local symbol %q starts with", name))
+	}
+	for _, name := range []string{"L.x", "_Lx", ".x", "x$", "x.Ly"} {
+		require.NoError(t, set(name, "local"), name)
+	}
+	for _, bind := range []string{"", "local"} {
+		require.ErrorContains(t, set("$x", bind), `symbol name "$x" starts with '$'`)
+	}
+	s := goScenario()
+	s.Units[0].Sections[1].Symbols[0].Code.AddressOf = "$d"
+	require.ErrorContains(t, s.Validate(), `code.address_of: symbol name "$d" starts with '$'`)
 }

@@ -90,4 +90,3 @@ func pageSizes(ps []uint64) string {
 	}
 	return strings.Join(out, " ")
 }
-

@@ -141,15 +141,7 @@ func lookupArch(name string) (*arches.Arch, error) {
 func parseLinker(name string) (arches.Linker, error) {
 	l, err := arches.ParseLinker(name)
 	if err != nil {
-		var kinds []string
-		for _, k := range arches.LinkerKinds() {
-			kinds = append(kinds, string(k))
-		}
-		msg := err.Error()
-		if s := arches.Suggest(name, kinds); s != "" && !strings.Contains(name, "-") {
-			msg += fmt.Sprintf("; did you mean %q?", s)
-		}
-		return "", usagef("--linker: %s", msg)
+		return "", usagef("--linker: %v", err)
 	}
 	return l, nil
 }

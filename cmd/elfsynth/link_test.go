@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/elfsynth/elfsynth/internal/linkertest"
+
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/internal/toolcheck"
-	"github.com/elfsynth/elfsynth/ldrun"
 )
 
 const zeroPageScenario = `name: zp
@@ -31,10 +31,7 @@ func runCmd(f func([]string, io.Writer, io.Writer) int, args ...string) (int, st
 }
 
 func needBFD(t *testing.T) {
-	a, _ := arches.Lookup("x86_64")
-	if _, err := ldrun.Find(a, arches.LinkerBFD); err != nil {
-		toolcheck.Missing(t, "%v", err)
-	}
+	linkertest.Need(t, linkertest.Arch(t, "x86_64"), arches.LinkerBFD)
 }
 
 func TestCmdLinkAndInspect(t *testing.T) {

@@ -79,11 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func unknownCommand(name string, stderr io.Writer) int {
-	msg := fmt.Sprintf("elfsynth: unknown command %q", name)
-	if s := arches.Suggest(name, commandNames()); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
-	}
-	fmt.Fprintf(stderr, "%s (commands: %s; run elfsynth help)\n", msg, strings.Join(commandNames(), ", "))
+	fmt.Fprintf(stderr, "elfsynth: unknown command %q%s; commands: %s (elfsynth help COMMAND tells more)\n",
+		name, arches.DidYouMean(name, commandNames()), strings.Join(commandNames(), ", "))
 	return exitUsage
 }
 

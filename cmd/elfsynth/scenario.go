@@ -37,10 +37,7 @@ func cmdScenario(c *call) int {
 	if err != nil {
 		return fail(c.stderr, usagef("%s: %v", c.str("from"), err))
 	}
-	out, err := synth.Format(res.Scenario, res.Comment)
-	if err != nil {
-		return fail(c.stderr, err)
-	}
+	out := synth.Format(res.Scenario, res.Comment)
 	if o := c.str("o"); o != "" {
 		if err := writeOutput(o, out); err != nil {
 			return fail(c.stderr, err)

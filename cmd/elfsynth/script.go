@@ -26,11 +26,8 @@ func cmdScript(c *call) int {
 		return fail(c.stderr, err)
 	}
 	if name == ldrun.ScriptNone || !ldrun.IsBuiltinScript(name) {
-		msg := fmt.Sprintf("script %q", name)
-		if s := arches.Suggest(name, textScripts()); s != "" {
-			msg += fmt.Sprintf(": did you mean %q?", s)
-		}
-		return fail(c.stderr, usagef("%s; built-in scripts with text are %s", msg, strings.Join(textScripts(), ", ")))
+		return fail(c.stderr, usagef("script %q%s: built-in scripts with text are %s", name,
+			arches.DidYouMean(name, textScripts()), strings.Join(textScripts(), ", ")))
 	}
 	a, err := lookupArch(c.str("arch"))
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/elfsynth/elfsynth/internal/linkertest"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/elfsynth/elfsynth/arches"
@@ -29,9 +31,7 @@ func TestBareLinksLikeLink(t *testing.T) {
 	a, err := arches.Lookup("x86_64")
 	require.NoError(t, err)
 	for _, l := range []arches.Linker{arches.LinkerBFD, arches.LinkerLLD} {
-		if _, err := ldrun.Find(a, l); err != nil {
-			toolcheck.Missing(t, "%v", err)
-		}
+		linkertest.Need(t, a, l)
 		plan, err := synth.Build(Units(20), a, 0)
 		require.NoError(t, err)
 		in, err := plan.Inputs()

@@ -63,21 +63,27 @@ func readRaw(t *testing.T, b []byte) rawHeader {
 
 // TestExtendedNumberingThresholds writes files just below and at the two
 // thresholds: a count of 0xff00 sections no longer fits e_shnum, and an
-// index of 0xff00 for .shstrtab no longer fits e_shstrndx.
+// index of 0xff00 for .shstrtab no longer fits e_shstrndx. The last case
+// is highSymbols64 (0xff00+300 sections and .symtab_shndx), shared with
+// the tests below: files of 0xff00 sections are slow to make under the
+// race detector.
 func TestExtendedNumberingThresholds(t *testing.T) {
+	empty := func(class elf.Class, order binary.ByteOrder, total int) func() ([]byte, error) {
+		return emptySections(class, order, total-4).Bytes
+	}
 	for _, tc := range []struct {
-		class elf.Class
-		order binary.ByteOrder
+		name  string
+		write func() ([]byte, error)
 		total int
 		want  rawHeader
 	}{
-		{elf.ELFCLASS64, binary.LittleEndian, loreserve - 1, rawHeader{0xfeff, 0xfefe, 0, 0}},
-		{elf.ELFCLASS32, binary.BigEndian, loreserve, rawHeader{0, 0xfeff, 0xff00, 0}},
-		{elf.ELFCLASS64, binary.BigEndian, loreserve + 1, rawHeader{0, 0xffff, 0xff01, 0xff00}},
+		{"ELFCLASS64-0xfeff", empty(elf.ELFCLASS64, binary.LittleEndian, loreserve-1), loreserve - 1, rawHeader{0xfeff, 0xfefe, 0, 0}},
+		{"ELFCLASS32-0xff00", empty(elf.ELFCLASS32, binary.BigEndian, loreserve), loreserve, rawHeader{0, 0xfeff, 0xff00, 0}},
+		{"ELFCLASS64-high-symbols", highSymbols64, highTotal, rawHeader{0, 0xffff, uint64(highTotal), uint32(highTotal - 1)}},
 	} {
-		t.Run(fmt.Sprintf("%v-%#x", tc.class, tc.total), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			b, err := emptySections(tc.class, tc.order, tc.total-4).Bytes()
+			b, err := tc.write()
 			require.NoError(t, err)
 			require.Equal(t, tc.want, readRaw(t, b))
 			f, err := elf.NewFile(bytes.NewReader(b))
@@ -85,7 +91,6 @@ func TestExtendedNumberingThresholds(t *testing.T) {
 			require.Len(t, f.Sections, tc.total)
 			require.Equal(t, ".t0", f.Sections[1].Name, "names come from the right .shstrtab")
 			require.Equal(t, ".shstrtab", f.Sections[tc.total-1].Name)
-			require.Nil(t, f.Section(".symtab_shndx"), "no symbol needs it")
 		})
 	}
 }
@@ -106,6 +111,10 @@ func highSymbols(class elf.Class, order binary.ByteOrder) *File {
 		Symbol{Name: "abs", Section: Absolute, Value: 7, Bind: elf.STB_GLOBAL})
 	return f
 }
+
+// highTotal is the number of sections of a highSymbols file: the null
+// section, its own, .rela.t0, .symtab, .symtab_shndx, .strtab, .shstrtab.
+const highTotal = 1 + loreserve + 300 + 5
 
 // highSymbols64 is highSymbols for ELFCLASS64, little-endian, written
 // once: files of 0xff00 sections are slow to make under the race detector.
@@ -180,8 +189,7 @@ func TestExtendedNumberingReadelf(t *testing.T) {
 	require.NoError(t, err, stderr.String())
 	require.Empty(t, stderr.String(), "readelf warnings")
 	text := string(out)
-	// null, the given sections, .rela.t0, .symtab, .symtab_shndx, .strtab, .shstrtab
-	total := 1 + loreserve + 300 + 5
+	total := highTotal
 	has := func(pattern string) {
 		t.Helper()
 		if !regexp.MustCompile(pattern).MatchString(text) {
