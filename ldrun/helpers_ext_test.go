@@ -1,26 +1,17 @@
 package ldrun_test
 
 import (
-	"errors"
 	"os"
 	"testing"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/internal/toolcheck"
-	"github.com/elfsynth/elfsynth/ldrun"
+	"github.com/elfsynth/elfsynth/internal/linkertest"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 )
 
 // needLinkerOf skips (or, with toolchains required, fails) t when l is
-// not installed for a.
-func needLinkerOf(t *testing.T, a *arches.Arch, l arches.Linker) {
-	t.Helper()
-	if _, err := ldrun.Find(a, l); errors.Is(err, ldrun.ErrNotInstalled) {
-		toolcheck.Missing(t, "%v", err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
-}
+// not installed for a, and fails it when l is broken.
+func needLinkerOf(t *testing.T, a *arches.Arch, l arches.Linker) { linkertest.Need(t, a, l) }
 
 func writeFile(t *testing.T, path, text string) {
 	t.Helper()

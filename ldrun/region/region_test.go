@@ -3,7 +3,6 @@ package region_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/elfsynth/elfsynth/arches"
-	"github.com/elfsynth/elfsynth/internal/toolcheck"
+	"github.com/elfsynth/elfsynth/internal/linkertest"
 	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/ldrun/layout"
 	"github.com/elfsynth/elfsynth/ldrun/region"
@@ -67,9 +66,7 @@ units:
 func link(t *testing.T, s *synth.Scenario, l arches.Linker, mapPath string) (*ldrun.Result, *synth.Inputs) {
 	t.Helper()
 	a, _ := arches.Lookup("x86_64")
-	if _, err := ldrun.Find(a, l); errors.Is(err, ldrun.ErrNotInstalled) {
-		toolcheck.Missing(t, "%v", err)
-	}
+	linkertest.Need(t, a, l)
 	plan, err := synth.Build(s, a, 0)
 	if err != nil {
 		t.Fatal(err)
