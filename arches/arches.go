@@ -263,6 +263,22 @@ type Arch struct {
 	// __global_pointer$ nor rewrites code).
 	LinkFlags []string
 
+	// ScriptRelease says, where the built-in kernel scripts' shape for
+	// this target follows another Linux release than 6.1 (the release
+	// they follow otherwise), which one and how it differs from 6.1.
+	ScriptRelease string
+
+	// KernelLinkFlags make a link lay out as the kernel's own vmlinux link
+	// does, where that differs from elfsynth's defaults: the flags
+	// arch/*/Makefile gives LDFLAGS_vmlinux in Linux 6.1 that change layout
+	// (x86_64: -z max-page-size=0x200000), and, where the kernel leaves the
+	// max page size to the linker, the linkers' default made explicit
+	// (arm64, ppc64: 64 KiB for bfd and lld alike). Every link with a
+	// linker script, built-in or real, gets them after elfsynth's own flags
+	// and before the user's; when they set the max page size, elfsynth
+	// does not set it to the kernel page size (see ldrun/kernelflags.go).
+	KernelLinkFlags []string
+
 	// CodeArch is the golang-asm architecture for `code:` symbols; empty
 	// where elfsynth cannot generate code for this target.
 	CodeArch string
@@ -352,6 +368,7 @@ func (a *Arch) clone() *Arch {
 	c.PageSizes = slices.Clone(a.PageSizes)
 	c.Linkers = slices.Clone(a.Linkers)
 	c.LinkFlags = slices.Clone(a.LinkFlags)
+	c.KernelLinkFlags = slices.Clone(a.KernelLinkFlags)
 	c.Kernel.AfterMemory = slices.Clone(a.Kernel.AfterMemory)
 	c.DefaultSections = make([]Section, len(a.DefaultSections))
 	for i, s := range a.DefaultSections {

@@ -1,6 +1,9 @@
 package arches
 
-import "debug/elf"
+import (
+	"debug/elf"
+	"fmt"
+)
 
 // Processor-specific section types, flags and relocation types that
 // debug/elf does not name. Values from binutils include/elf/*.h, confirmed
@@ -87,6 +90,10 @@ var (
 	elf64, elf32 = elf.ELFCLASS64, elf.ELFCLASS32
 )
 
+// maxPageSize is the flag that sets the linker's max page size, which
+// aligns segments (p_align) and the file offsets of their contents.
+func maxPageSize(n uint64) []string { return []string{"-z", fmt.Sprintf("max-page-size=%#x", n)} }
+
 // mipsKernel keeps MIPS's ABI sections out of the middle of memory.
 var mipsKernel = KernelShape{AfterMemory: []string{".MIPS.abiflags", ".reginfo", ".MIPS.options"}}
 
@@ -107,6 +114,8 @@ var table = []*Arch{
 		KernelBase:        0xffffffff81000000,
 		Kernel:            KernelShape{PHDRS: true, RodataAlign: 2 << 20},
 		CodeArch:          "amd64",
+		// arch/x86/Makefile: LDFLAGS_vmlinux += -z max-page-size=0x200000
+		KernelLinkFlags: maxPageSize(0x200000),
 	},
 	{
 		Name: "i386", Class: elf32, Endian: Little, Machine: elf.EM_386,
@@ -133,6 +142,11 @@ var table = []*Arch{
 		KernelBase:        0xffff800080000000,
 		Kernel:            KernelShape{OwnROAfterInit: true},
 		CodeArch:          "arm64",
+		// 6.1 keeps .data..ro_after_init in RO_DATA; later kernels give
+		// arm64 an output section of its own for it, which Kernel follows.
+		ScriptRelease: "6.1, except as in kernels after 6.1: .data..ro_after_init in an output section of its own (6.1 keeps it inside .rodata, in RO_DATA)",
+		// arch/arm64/Makefile sets none: the linkers' default
+		KernelLinkFlags: maxPageSize(0x10000),
 	},
 	{
 		Name: "arm64be", Class: elf64, Endian: Big, Machine: elf.EM_AARCH64,
@@ -147,6 +161,11 @@ var table = []*Arch{
 		KernelBase:        0xffff800080000000,
 		Kernel:            KernelShape{OwnROAfterInit: true},
 		CodeArch:          "", // golang-asm encodes arm64 little-endian only
+		// 6.1 keeps .data..ro_after_init in RO_DATA; later kernels give
+		// arm64 an output section of its own for it, which Kernel follows.
+		ScriptRelease: "6.1, except as in kernels after 6.1: .data..ro_after_init in an output section of its own (6.1 keeps it inside .rodata, in RO_DATA)",
+		// as arm64
+		KernelLinkFlags: maxPageSize(0x10000),
 	},
 	{
 		Name: "arm", Class: elf32, Endian: Little, Machine: elf.EM_ARM,
@@ -213,6 +232,8 @@ var table = []*Arch{
 		KernelBase:        0xc000000000000000,
 		KernelRWX:         RWXOptional,
 		CodeArch:          "ppc64le",
+		// arch/powerpc/Makefile sets none: the linkers' default
+		KernelLinkFlags: maxPageSize(0x10000),
 	},
 	{
 		Name: "ppc64", Class: elf64, Endian: Big, Machine: elf.EM_PPC64,
@@ -226,6 +247,8 @@ var table = []*Arch{
 		KernelBase:        0xc000000000000000,
 		KernelRWX:         RWXOptional,
 		CodeArch:          "ppc64",
+		// as ppc64le
+		KernelLinkFlags: maxPageSize(0x10000),
 	},
 	{
 		Name: "ppc", Class: elf32, Endian: Big, Machine: elf.EM_PPC,

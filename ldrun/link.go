@@ -105,6 +105,11 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	if err := checkNames(in.Objects); err != nil {
 		return nil, err
 	}
+	// What the script needs and the inputs lack (see ScriptProvisions).
+	in, provided, notes, err := provide(opt.Arch, opt.PageSize, opt.Script, script, in)
+	if err != nil {
+		return nil, err
+	}
 	objs, err := layout.ReadObjects(in.Objects)
 	if err != nil {
 		return nil, err
@@ -121,7 +126,8 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	return run(ctx, dir, tool, opt, script, in, objs)
+	res, err := run(ctx, dir, tool, opt, script, in, objs)
+	return withProvisions(res, err, provided, notes)
 }
 
 // stopped gives err, or, when ctx has ended, says that the run was
@@ -331,8 +337,14 @@ func linkArgs(tool *Tool, opt Options, script bool, objs []*layout.Object, names
 	default:
 		args = append(args, "-m", a.BfdEmulation)
 	}
-	args = append(args, "-static", "-nostdlib", "-z", "noexecstack",
-		"-z", fmt.Sprintf("max-page-size=%d", opt.PageSize))
+	args = append(args, "-static", "-nostdlib", "-z", "noexecstack")
+	kernel := kernelFlags(a, script)
+	if !setsMaxPageSize(kernel) && !setsMaxPageSize(opt.Flags) {
+		// Segments aligned to the kernel page size, whatever the
+		// linker's default; the kernel's flags or the user's say
+		// otherwise (see kernelflags.go).
+		args = append(args, "-z", fmt.Sprintf("max-page-size=%d", opt.PageSize))
+	}
 	if tool.Linker.Kind() == arches.LinkerBFD && script && versionAtLeast(tool.Version, 2, 39) {
 		// GNU ld 2.39 started warning about RWX segments, which scripts
 		// without PHDRS make on purpose; older versions lack the flag.
@@ -341,6 +353,7 @@ func linkArgs(tool *Tool, opt Options, script bool, objs []*layout.Object, names
 	if tool.Linker.Kind() != arches.LinkerMold {
 		args = append(args, a.LinkFlags...)
 	}
+	args = append(args, kernel...)
 	args = append(args, opt.Flags...)
 	if script {
 		args = append(args, "-T", scriptName)

@@ -11,6 +11,9 @@ import (
 type Reproducer struct {
 	Script  string
 	Command string
+	// Provided are what the script needs and the inputs lack: the
+	// command links ProvidedObject too, made from ProvidedUnit(Provided).
+	Provided []Provision
 }
 
 // NewReproducer gives the script and the command Link would run for opt on
@@ -26,6 +29,10 @@ func NewReproducer(opt Options, in *synth.Inputs) (*Reproducer, error) {
 		if r.Script, err = Script(opt.Script, opt.Arch, opt.PageSize); err != nil {
 			return nil, err
 		}
+	}
+	in, r.Provided, _, err = provide(opt.Arch, opt.PageSize, opt.Script, r.Script, in)
+	if err != nil {
+		return nil, err
 	}
 	objs, err := layout.ReadObjects(in.Objects)
 	if err != nil {

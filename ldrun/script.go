@@ -98,6 +98,8 @@ type scriptData struct {
 	arches.KernelShape
 	// Text and Data are the segment assignments (" :text") or empty.
 	Text, Data string
+	// Release is the kernel release the shape follows (ScriptReleaseOf).
+	Release string
 }
 
 // Script returns the text of the linker script name for target a and page
@@ -129,7 +131,7 @@ func renderKernel(name string, a *arches.Arch, pageSize uint64) (string, error) 
 	}
 	d := scriptData{Name: name, Arch: a.Name, PageSize: pageSize, KernelBase: a.KernelBase,
 		Fixed: name == ScriptKernelFixed, OwnSection: name == ScriptKernelOwnSection,
-		ROAfterInit: "*(.data..ro_after_init)", KernelShape: a.Kernel}
+		ROAfterInit: "*(.data..ro_after_init)", KernelShape: a.Kernel, Release: ScriptReleaseOf(a)}
 	if d.RodataAlign == 0 {
 		d.RodataAlign = pageSize
 	}

@@ -61,6 +61,10 @@ type ReproRow struct {
 	Linker   string `json:"linker"`
 	PageSize uint64 `json:"page_size"`
 	Variant  string `json:"variant"`
+	// Script is the linker script the variant linked under, as the user
+	// knows it: a built-in name, or their file's name and what was
+	// spliced into it.
+	Script string `json:"script"`
 	// Padding is the sum of holes an alignment of at least a page caused
 	// (script statements aside).
 	Padding     uint64      `json:"padding"`
@@ -92,6 +96,13 @@ type ReproOptions struct {
 	// Ignore are the kinds of difference between linkers that rows count
 	// but do not list (see layout.CosmeticKinds).
 	Ignore []layout.ChangeKind
+	// Script, when set, is the user's own linker script for the one
+	// selected target (see userscript.go): the variants run under it
+	// instead of the built-in scripts, the page size is the target's
+	// default unless PageSizes says otherwise, and no Linkers means GNU
+	// ld and lld. FixedScript is the user's script with the fix, for the
+	// "after" variant; without it, the fix's line is spliced into Script.
+	Script, FixedScript string
 }
 
 // reproJob is one link of the matrix with what it stands for.
@@ -105,7 +116,12 @@ type reproJob struct {
 // and how much page-alignment padding each placement costs. Missing linkers
 // are left out; it fails only when nothing is left.
 func ZeroPage(ctx context.Context, opt ReproOptions) ([]ReproRow, error) {
-	jobs, err := zeroPageJobs(opt)
+	vs, cleanup, err := reproVariants(&opt)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	jobs, err := zeroPageJobs(opt, vs)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +156,10 @@ func ZeroPage(ctx context.Context, opt ReproOptions) ([]ReproRow, error) {
 // MatrixJobs are the links ZeroPage runs, in its order: what a benchmark
 // of the matrix links.
 func MatrixJobs(opt ReproOptions) ([]Job, error) {
-	jobs, err := zeroPageJobs(opt)
+	if opt.Script != "" {
+		return nil, fmt.Errorf("MatrixJobs covers the built-in scripts; ZeroPage runs a user's")
+	}
+	jobs, err := zeroPageJobs(opt, builtinVariants())
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +170,9 @@ func MatrixJobs(opt ReproOptions) ([]Job, error) {
 	return out, nil
 }
 
-func zeroPageJobs(opt ReproOptions) ([]reproJob, error) {
+func zeroPageJobs(opt ReproOptions, variants []userVariant) ([]reproJob, error) {
 	scenarios := map[string]*synth.Scenario{}
-	for _, v := range ZeroPageVariants() {
+	for _, v := range variants {
 		if scenarios[v.Scenario] != nil {
 			continue
 		}
@@ -167,9 +186,13 @@ func zeroPageJobs(opt ReproOptions) ([]reproJob, error) {
 	// Linkers of one target and page size share the objects.
 	inputs := map[string]*synth.Inputs{}
 	for _, a := range opt.Arches {
-		for _, l := range availableScriptLinkers(a, opt.Linkers) {
+		linkers := availableScriptLinkers(a, opt.Linkers)
+		if opt.Script != "" {
+			linkers = kernelLinkers(a, opt.Linkers)
+		}
+		for _, l := range linkers {
 			for _, ps := range pageSizesOf(a, opt.PageSizes) {
-				for _, v := range ZeroPageVariants() {
+				for _, v := range variants {
 					key := fmt.Sprint(a.Name, ps, v.Scenario)
 					if inputs[key] == nil {
 						in, err := zeroPageInputs(a, ps, scenarios[v.Scenario])
@@ -179,7 +202,7 @@ func zeroPageJobs(opt ReproOptions) ([]reproJob, error) {
 						inputs[key] = in
 					}
 					jobs = append(jobs, reproJob{
-						row: ReproRow{Arch: a.Name, Linker: l.String(), PageSize: ps, Variant: v.Name},
+						row: ReproRow{Arch: a.Name, Linker: l.String(), PageSize: ps, Variant: v.Name, Script: v.shown},
 						job: Job{Options: Options{Arch: a, Linker: l, PageSize: ps, Script: v.Script, Timeout: opt.Timeout}, Inputs: inputs[key]},
 					})
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,25 @@ func inspectJSON(t *testing.T, args ...string) *layout.Layout {
 	return &lay
 }
 
+// alignAfterRodata is "vmlinux.lds:N: . = ALIGN(4096)" for the first
+// such line after the script's .rodata, read from the script itself.
+func alignAfterRodata(t *testing.T, script string) string {
+	t.Helper()
+	b, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rodata := false
+	for i, line := range strings.Split(string(b), "\n") {
+		rodata = rodata || strings.HasPrefix(strings.TrimSpace(line), ".rodata :")
+		if rodata && strings.TrimSpace(line) == ". = ALIGN(4096);" {
+			return fmt.Sprintf("vmlinux.lds:%d: . = ALIGN(4096)", i+1)
+		}
+	}
+	t.Fatalf("%s: no . = ALIGN(4096); after .rodata", script)
+	return ""
+}
+
 func holeBefore(t *testing.T, lay *layout.Layout, after string) layout.Hole {
 	t.Helper()
 	for _, h := range lay.Holes {
@@ -135,8 +155,8 @@ func TestInspectSources(t *testing.T) {
 	gap := func(args ...string) layout.Hole {
 		return holeBefore(t, inspectJSON(t, append(args, img)...), "start of .data")
 	}
-	if h := gap("--map", mapFile, "--script", script); h.Script != "vmlinux.lds:36: . = ALIGN(4096)" {
-		t.Errorf("with the script: %+v", h)
+	if h, want := gap("--map", mapFile, "--script", script), alignAfterRodata(t, script); h.Script != want {
+		t.Errorf("with the script: %+v, want %q", h, want)
 	}
 	if h := gap("--map", mapFile); h.Kind != layout.CauseScript || h.Script != ". = ALIGN (0x1000)" {
 		t.Errorf("with the map: %+v", h)

@@ -22,8 +22,9 @@ func init() {
 			fs.String("arch", "", "target `name` (see elfsynth arches), a comma list, or all")
 			fs.String("linker", "bfd", "`linker`: bfd, gold, lld (lld-19 unless ELFSYNTH_LLD says otherwise), lld-NN, mold; a comma list, or all")
 			fs.String("page-size", "", "page `size`, a comma list, or all; default: the scenario's, else the target's default")
-			fs.String("script", "", "linker script: "+strings.Join(ldrun.ScriptNames(), ", ")+" or a `file`; default: the scenario's, else kernel")
-			fs.Var(&stringList{}, "ld-flag", "extra linker `flag`, after the target's own (repeatable)")
+			fs.String("script", "", "linker script: "+strings.Join(ldrun.ScriptNames(), ", ")+" or a `file`, such as a kernel's preprocessed vmlinux.lds "+
+				"(elfsynth defines what it needs that the scenario lacks); default: the scenario's, else kernel")
+			fs.Var(&stringList{}, "ld-flag", "extra linker `flag`, after the target's own and its kernel's (repeatable; e.g. --ld-flag -z --ld-flag max-page-size=0x1000)")
 			fs.Bool("json", false, "print the layout as JSON")
 			fs.String("o", "", "write the linked `image` here (for several linkers: IMAGE.LINKER; several targets or page sizes: IMAGE.ARCH.LINKER.PAGEk)")
 			fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")

@@ -95,17 +95,34 @@ func reproFiles(u *unitFlags, linkerName, scriptFlag string) ([]atomicfile.File,
 	if r.Script != "" {
 		out = append(out, atomicfile.File{Name: "link.lds", Data: []byte(r.Script), Perm: 0o644})
 	}
-	return append(out, atomicfile.File{Name: "repro.sh", Data: reproScript(u.plan, l, script, r.Command), Perm: 0o755}), nil
+	plans := []*synth.Plan{u.plan}
+	if len(r.Provided) > 0 {
+		// What the script needs and the scenario lacks, as elfsynth
+		// links it: one more unit to assemble.
+		s := &synth.Scenario{Name: "elfsynth-provided", Units: []synth.Unit{ldrun.ProvidedUnit(r.Provided)}}
+		p, err := synth.Build(s, u.plan.Arch, u.plan.PageSize)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range p.Asm() {
+			out = append(out, atomicfile.File{Name: f.Name, Data: f.Text, Perm: 0o644})
+		}
+		plans = append(plans, p)
+	}
+	return append(out, atomicfile.File{Name: "repro.sh", Data: reproScript(plans, l, script, r.Command), Perm: 0o755}), nil
 }
 
-func reproScript(p *synth.Plan, l arches.Linker, script, link string) []byte {
+func reproScript(plans []*synth.Plan, l arches.Linker, script, link string) []byte {
+	p := plans[0]
 	var b strings.Builder
 	fmt.Fprintf(&b, "#!/bin/sh\n# elfsynth reproducer: scenario %q for %s, page size %d, linker %s, script %s.\n",
 		p.Name, p.Arch.Name, p.PageSize, l, script)
 	fmt.Fprintf(&b, "# Assembles every unit with GNU as, then links them as elfsynth does; the layout is in ./image.\n")
 	fmt.Fprintf(&b, "set -e\ncd \"$(dirname \"$0\")\"\n")
-	for _, u := range p.Units {
-		fmt.Fprintln(&b, synth.AssembleCommand(p.Arch, u.Name))
+	for _, p := range plans {
+		for _, u := range p.Units {
+			fmt.Fprintln(&b, synth.AssembleCommand(p.Arch, u.Name))
+		}
 	}
 	fmt.Fprintln(&b, link)
 	return []byte(b.String())

@@ -31,6 +31,10 @@ environment failed; 2 on bad input; 130/143 when interrupted.`,
 			fs.Duration("timeout", ldrun.DefaultTimeout, "stop a linker that runs longer than this")
 			fs.Var(&stringList{}, "ignore", "leave out differences between linkers of this `kind` (repeatable); default: "+
 				kindList(layout.CosmeticKinds(true))+"; none shows all")
+			fs.String("script", "", "your kernel's preprocessed linker script `file` (vmlinux.lds), for one --arch: the variants run under it, "+
+				"at the target's default page size, with bfd and lld (Linux does not link with gold); "+
+				"after gets it with "+ldrun.FixLine+" spliced in right after __start_rodata = .; unless --fixed-script is given")
+			fs.String("fixed-script", "", "your kernel's linker script `file` with the fix, for the after variant (with --script)")
 		},
 		run: cmdRepro})
 }
@@ -48,6 +52,11 @@ func cmdRepro(c *call) int {
 	}
 	if opt.Ignore, err = parseIgnore(c.list("ignore"), layout.CosmeticKinds(true)); err != nil {
 		return fail(c.stderr, err)
+	}
+	if opt.Script, opt.FixedScript = c.str("script"), c.str("fixed-script"); opt.Script != "" || opt.FixedScript != "" {
+		if err := checkReproScripts(opt, c.str("arch")); err != nil {
+			return fail(c.stderr, err)
+		}
 	}
 	opt.Progress = progressTo(c.stderr)
 	ctx := newInterruptible()
@@ -129,4 +138,37 @@ func progressTo(w io.Writer) func(done, total int) {
 			fmt.Fprint(f, "\r"+strings.Repeat(" ", 24)+"\r")
 		}
 	}
+}
+
+// checkReproScripts checks --script and --fixed-script before anything
+// links: files that exist, for one target, and a script the fix's line
+// can be spliced into when no fixed script is given.
+func checkReproScripts(opt ldrun.ReproOptions, archName string) error {
+	switch {
+	case opt.Script == "":
+		return usagef("--fixed-script goes with --script, the script it fixes")
+	case len(opt.Arches) != 1:
+		return usagef("--script %s: give --arch, the target the script is for", opt.Script)
+	case ldrun.IsBuiltinScript(opt.Script) || ldrun.IsBuiltinScript(opt.FixedScript):
+		return usagef("--script takes your kernel's script file; without it repro runs the built-in scripts")
+	}
+	for _, f := range []struct{ flag, path string }{{"--script", opt.Script}, {"--fixed-script", opt.FixedScript}} {
+		if f.path == "" {
+			continue
+		}
+		if err := ldrun.CheckScript(f.path); err != nil {
+			return usagef("%s: %v", f.flag, err)
+		}
+	}
+	if opt.FixedScript != "" {
+		return nil
+	}
+	text, err := ldrun.Script(opt.Script, nil, 0)
+	if err != nil {
+		return usagef("--script: %v", err)
+	}
+	if _, err := ldrun.SpliceFix(text); err != nil {
+		return usagef("--script %s: %v (or give --fixed-script)", opt.Script, err)
+	}
+	return nil
 }

@@ -10,7 +10,8 @@ import (
 
 func init() {
 	register(&command{name: "script", args: "NAME",
-		summary: "print a built-in linker script (" + strings.Join(textScripts(), ", ") + ") rendered for a target and page size",
+		summary: "print a built-in linker script (" + strings.Join(textScripts(), ", ") + ") rendered for a target and page size; " +
+			"they follow Linux " + ldrun.ScriptRelease + releaseExceptions() + " (each script's header says)",
 		flags: func(fs *flagSet) {
 			fs.String("arch", "", "target `name` (see elfsynth arches)")
 			fs.String("page-size", "", "page `size`; default: the target's default kernel page size")
@@ -53,4 +54,19 @@ func textScripts() []string {
 		}
 	}
 	return out
+}
+
+// releaseExceptions names the targets whose built-in scripts follow
+// another release than ldrun.ScriptRelease somewhere.
+func releaseExceptions() string {
+	var names []string
+	for _, a := range arches.All() {
+		if a.ScriptRelease != "" {
+			names = append(names, a.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return ", except in part on " + strings.Join(names, " and ")
 }

@@ -64,6 +64,10 @@ type Layout struct {
 	Findings []Finding `json:"findings"`
 	// Code is each generated function decoded after linking.
 	Code []CodeCheck `json:"code"`
+	// Provided are the symbols the linker script needed and no input
+	// defined, which elfsynth defined in an object of its own: "NAME in
+	// SECTION: why" (see ldrun.ScriptProvisions).
+	Provided []string `json:"provided,omitempty"`
 
 	image io.ReaderAt
 	order interface {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -32,15 +33,16 @@ func ReproTable(w io.Writer, rows []ldrun.ReproRow) error {
 		}
 		cells[k][r.Variant] = cell
 	}
+	variants := variantsOf(rows)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := []string{"arch", "linker", "page"}
-	for _, v := range ldrun.ZeroPageVariants() {
+	for _, v := range variants {
 		header = append(header, v.Name)
 	}
 	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
 	for _, k := range keys {
 		line := []string{k.arch, k.linker, fmt.Sprintf("%dK", k.page>>10)}
-		for _, v := range ldrun.ZeroPageVariants() {
+		for _, v := range variants {
 			line = append(line, cells[k][v.Name])
 		}
 		fmt.Fprintln(tw, strings.Join(line, "\t")+"\t")
@@ -49,14 +51,48 @@ func ReproTable(w io.Writer, rows []ldrun.ReproRow) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	for _, v := range ldrun.ZeroPageVariants() {
+	for _, v := range variants {
 		fmt.Fprintln(w, summarize(v.Name, rows))
 	}
 	fmt.Fprintln(w, "\npadding = bytes of holes caused by an alignment of at least a page (input sections and symbols; script statements aside)")
-	for _, v := range ldrun.ZeroPageVariants() {
-		fmt.Fprintf(w, "  %-18s %s\n", v.Name+":", v.Description)
+	for _, v := range variants {
+		fmt.Fprintf(w, "  %-18s %s%s\n", v.Name+":", v.Description, scriptsOf(v, rows))
 	}
 	return writeFailures(w, rows)
+}
+
+// variantsOf are the variants rows hold, in ZeroPageVariants' order; all
+// of them when there are no rows.
+func variantsOf(rows []ldrun.ReproRow) []ldrun.Variant {
+	all := ldrun.ZeroPageVariants()
+	if len(rows) == 0 {
+		return all
+	}
+	var out []ldrun.Variant
+	for _, v := range all {
+		for _, r := range rows {
+			if r.Variant == v.Name {
+				out = append(out, v)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// scriptsOf names the scripts a variant linked under when they are not
+// its built-in one: the user's own.
+func scriptsOf(v ldrun.Variant, rows []ldrun.ReproRow) string {
+	var names []string
+	for _, r := range rows {
+		if r.Variant == v.Name && r.Script != "" && r.Script != v.Script && !slices.Contains(names, r.Script) {
+			names = append(names, r.Script)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " (script: " + strings.Join(names, ", ") + ")"
 }
 
 // summarize is one line on a variant: over how many links, the least and

@@ -122,6 +122,7 @@ func Layout(w io.Writer, l *layout.Layout) error {
 			}
 		}
 	}
+	list("provided by elfsynth", l.Provided)
 	list("orphans", l.Orphans)
 	if len(l.Findings) > 0 {
 		p("\nfindings:\n")
