@@ -186,7 +186,11 @@ func ReproDifferences(w io.Writer, rows []ldrun.ReproRow) error {
 		p.printf("\ndifferences between linkers (link --linker all shows them in full; --json lists them):\n")
 	}
 	for _, l := range order {
-		p.printf("  %s: %s differ from %s by %s\n      in %s\n", l.arch, l.linkers, l.ref, l.kinds, strings.Join(where[l], ", "))
+		verb := "differ"
+		if !strings.Contains(l.linkers, ",") {
+			verb = "differs"
+		}
+		p.printf("  %s: %s %s from %s by %s\n      in %s\n", l.arch, l.linkers, verb, l.ref, l.kinds, strings.Join(where[l], ", "))
 	}
 	if h := hiddenLine(hidden); h != "" {
 		p.printf("\n%s\n", h)
