@@ -36,12 +36,18 @@ toolchains:
 demo: toolchains build
 	$(ELFSYNTH) repro zero-page --arch all --linker all --page-size all
 
-# test runs every test under the race detector (the links run in parallel),
-# then another module's test written against the library as a user would.
-# -short leaves out the few slow, large-input cases that test-long runs.
+# test runs every test with -short (the few slow, large-input cases are
+# test-long's): under the race detector in the packages that start
+# goroutines, without it in the sequential readers and the golden harness,
+# where it finds nothing and takes twice as long; then another module's test
+# written against the library as a user would. The two halves run side by side.
+SEQUENTIAL = /golden$$|/ldrun/(layout|region|report)$$
 test: toolchains
 	$(GO) vet ./...
-	$(GO) test -race -short ./...
+	@pkgs=$$($(GO) list ./...); \
+	$(GO) test -short $$(echo "$$pkgs" | grep -E '$(SEQUENTIAL)') & plain=$$!; \
+	$(GO) test -race -short $$(echo "$$pkgs" | grep -vE '$(SEQUENTIAL)'); race=$$?; \
+	wait $$plain; plain=$$?; test $$race = 0 && test $$plain = 0
 	cd golden/testdata/extmod && $(GO) test ./...
 
 test-long: toolchains
