@@ -4,8 +4,8 @@
 // symbols they define themselves, and the input sections each output
 // section takes, in order.
 //
-// It is a reader, not a linker: it evaluates nothing and checks no
-// semantics GNU ld would. It runs no program.
+// It is a reader, not a linker: it checks no semantics GNU ld would, and
+// evaluates an expression only when asked to (Eval). It runs no program.
 package lds
 
 import "fmt"

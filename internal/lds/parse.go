@@ -31,6 +31,25 @@ func Parse(file string, src []byte) (*Script, error) {
 	return p.s, err
 }
 
+// ParseExpr reads an expression as a script would write it: "ALIGN (0x1000)".
+func ParseExpr(src string) (Expr, error) {
+	if len(src) > MaxBytes {
+		return nil, &Error{Line: 1, Msg: fmt.Sprintf("expression is over %d bytes", MaxBytes)}
+	}
+	p := &parser{lx: lexer{src: src, at: at{line: 1}}, s: &Script{}}
+	e, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if t, err := p.next(exprMode); err != nil || t.kind != tokEOF {
+		if err == nil {
+			err = p.errorf(t.line, "unexpected %s after the expression", t)
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
 type parser struct {
 	lx    lexer
 	s     *Script
