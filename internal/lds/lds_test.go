@@ -231,7 +231,7 @@ SECTIONS
    (MAXPAGESIZE)) {
   KEEP(*(SORT(.init_array.*)
         .ctors))
-  LONG(0x1234) QUAD(PAGE) *(.rodata)
+  LONG(0x1234) QUAD(	PAGE) *(.rodata)
   . += 0x10/* more */+1;
  } :text
  ASSERT(SIZEOF(.rodata) < 0x100000, "  the /* message */ ")
@@ -262,7 +262,7 @@ SECTIONS
 		"7-13 .rodata ALIGN(CONSTANT (MAXPAGESIZE))",
 		"9 KEEP(*(SORT(.init_array.*) .ctors))",
 		"11 LONG(0x1234)",
-		"11 QUAD(PAGE)",
+		"11 QUAD( PAGE)",
 		"11 *(.rodata)",
 		"12 . += 0x10 +1 outside=false",
 		`14 ASSERT(SIZEOF(.rodata) < 0x100000, "  the /* message */ ")`,

@@ -178,9 +178,16 @@ func (l *lexer) startsAssignOp() bool {
 // blanks collapsed to one space, quoted strings kept as they are.
 func (l *lexer) source(start, end int) string {
 	s := l.src[start:end]
-	plain := !strings.Contains(s, "/*") && !strings.Contains(s, "  ")
-	for i := 0; plain && i < len(s); i++ {
-		plain = s[i] != '\n' && s[i] != '\t' && s[i] != '\r' && s[i] != '\f' && s[i] != '\v'
+	plain := true
+	for i := 1; plain && i < len(s); i++ {
+		switch s[i] {
+		case '\n', '\t', '\r', '\f', '\v':
+			plain = false
+		case ' ':
+			plain = s[i-1] != ' '
+		case '*':
+			plain = s[i-1] != '/'
+		}
 	}
 	if plain {
 		return s
