@@ -4,8 +4,8 @@
 // symbols they define themselves, and the input sections each output
 // section takes, in order.
 //
-// It is a reader, not a linker: it evaluates nothing and checks no
-// semantics GNU ld would. It runs no program.
+// It is a reader, not a linker: it checks no semantics GNU ld would, and
+// evaluates an expression only when asked to (Eval). It runs no program.
 package lds
 
 import "fmt"
@@ -25,7 +25,8 @@ type Script struct {
 }
 
 // Statement is one command of a script: an *Assignment, *Assert or
-// *OutputSection.
+// *OutputSection. A statement's Text, where it has one, is its source
+// with comments dropped and blanks collapsed to one space.
 type Statement interface{ stmt() }
 
 // Assignment is `SYMBOL = EXPR;` (or another assignment operator),
@@ -39,7 +40,11 @@ type Assignment struct {
 	Provide bool
 	// Output is the output section the assignment is in, or "".
 	Output string
-	Line   int
+	// Outside is true for an assignment outside SECTIONS.
+	Outside bool
+	Line    int
+	// Text is the statement as written, without its `;`: "PROVIDE(x = .)".
+	Text string
 }
 
 // Assert is ASSERT(EXPR, "MESSAGE").
@@ -47,6 +52,8 @@ type Assert struct {
 	Expr    Expr
 	Message string
 	Line    int
+	// Text is the statement as written, without its `;`.
+	Text string
 }
 
 // OutputSection is an output section description.
@@ -55,6 +62,11 @@ type OutputSection struct {
 	// Exprs are the expressions of its header (address, AT, ALIGN,
 	// SUBALIGN) and fill.
 	Exprs []Expr
+	// Align is the expression of the header's ALIGN(...), or nil; it is
+	// among Exprs too.
+	Align Expr
+	// AlignText is that ALIGN(...) as written: "ALIGN(CONSTANT(MAXPAGESIZE))".
+	AlignText string
 	// Type is NOLOAD, INFO, COPY, ... or "".
 	Type string
 	// Body is the section's contents in order: *Assignment, *Assert,
@@ -63,6 +75,8 @@ type OutputSection struct {
 	// Phdrs are the program headers the section is assigned to.
 	Phdrs []string
 	Line  int
+	// EndLine is the line of the body's closing brace.
+	EndLine int
 }
 
 // InputSection is an input section description: FILE(SECTIONS...).
@@ -74,6 +88,8 @@ type InputSection struct {
 	// Keep is true inside KEEP(...).
 	Keep bool
 	Line int
+	// Text is the description as written: "KEEP(*(.init))".
+	Text string
 }
 
 // Data is BYTE, SHORT, LONG, QUAD, SQUAD or FILL with its expression.
@@ -81,6 +97,8 @@ type Data struct {
 	Kind string
 	Expr Expr
 	Line int
+	// Text is the statement as written: "LONG(0)".
+	Text string
 }
 
 func (*Assignment) stmt()    {}

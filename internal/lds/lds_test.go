@@ -2,6 +2,7 @@ package lds
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -214,4 +215,71 @@ func FuzzParse(f *testing.F) {
 			s.Tested()
 		}
 	})
+}
+
+// TestStatementText checks the text and lines statements keep: comments
+// dropped, blanks collapsed, no `;`, strings as written; and the
+// header's ALIGN, the closing brace's line and what is outside SECTIONS.
+func TestStatementText(t *testing.T) {
+	s := parse(t, `PAGE = 0x1000 ; /* a comment */
+SECTIONS
+{
+ . =  ALIGN( 8 ) ;
+ PROVIDE(__end =
+     . /* the end */);
+ .rodata : AT(ADDR(.rodata) - 0x10)   ALIGN(CONSTANT
+   (MAXPAGESIZE)) {
+  KEEP(*(SORT(.init_array.*)
+        .ctors))
+  LONG(0x1234) QUAD(	PAGE) *(.rodata)
+  . += 0x10/* more */+1;
+ } :text
+ ASSERT(SIZEOF(.rodata) < 0x100000, "  the /* message */ ")
+}
+`)
+	var got []string
+	s.Walk(func(st Statement) {
+		switch st := st.(type) {
+		case *Assignment:
+			got = append(got, fmt.Sprintf("%d %s outside=%v", st.Line, st.Text, st.Outside))
+		case *Assert:
+			got = append(got, fmt.Sprintf("%d %s", st.Line, st.Text))
+		case *InputSection:
+			got = append(got, fmt.Sprintf("%d %s", st.Line, st.Text))
+		case *Data:
+			got = append(got, fmt.Sprintf("%d %s", st.Line, st.Text))
+		case *OutputSection:
+			got = append(got, fmt.Sprintf("%d-%d %s %s", st.Line, st.EndLine, st.Name, st.AlignText))
+			if c, ok := st.Align.(*Call); !ok || c.Func != "CONSTANT" {
+				t.Errorf("%s has ALIGN(%#v), want ALIGN(CONSTANT(MAXPAGESIZE))", st.Name, st.Align)
+			}
+		}
+	})
+	want := []string{
+		"1 PAGE = 0x1000 outside=true",
+		"4 . = ALIGN( 8 ) outside=false",
+		"5 PROVIDE(__end = . ) outside=false", // the comment was a blank
+		"7-13 .rodata ALIGN(CONSTANT (MAXPAGESIZE))",
+		"9 KEEP(*(SORT(.init_array.*) .ctors))",
+		"11 LONG(0x1234)",
+		"11 QUAD( PAGE)",
+		"11 *(.rodata)",
+		"12 . += 0x10 +1 outside=false",
+		`14 ASSERT(SIZEOF(.rodata) < 0x100000, "  the /* message */ ")`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("statements:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestParseKeepsWhatItReadBeforeAnError: a script Parse cannot read
+// whole still gives the statements before the error.
+func TestParseKeepsWhatItReadBeforeAnError(t *testing.T) {
+	s, err := Parse("test.lds", []byte("SECTIONS {\n a = 1;\n .text : { *(.text) }\n INCLUDE x.lds\n b = 2;\n}"))
+	if err == nil || s == nil || len(s.Statements) != 2 {
+		t.Fatalf("Parse = %+v, %v; want two statements and an error", s, err)
+	}
+	if os, ok := s.Statements[1].(*OutputSection); !ok || os.Name != ".text" || len(os.Body) != 1 {
+		t.Errorf("second statement %+v, want .text with its input section", s.Statements[1])
+	}
 }

@@ -16,9 +16,13 @@ const (
 	tokOp             // punctuation and operators
 )
 
-// token is one lexeme with the line it starts on.
+// token is one lexeme with the line and offset it starts at. pos fits in
+// an int32 (scripts are at most MaxBytes) next to kind, which keeps a
+// token at 32 bytes: the parser copies tokens a great deal, and a larger
+// one makes it a third slower.
 type token struct {
 	kind tokKind
+	pos  int32
 	text string
 	line int
 }
@@ -117,7 +121,7 @@ func (l *lexer) next(m mode) (token, error) {
 		return token{}, err
 	}
 	if l.pos >= len(l.src) {
-		return token{kind: tokEOF, line: l.line}, nil
+		return token{kind: tokEOF, line: l.line, pos: int32(l.pos)}, nil
 	}
 	start, line := l.pos, l.line
 	c := l.src[l.pos]
@@ -130,27 +134,27 @@ func (l *lexer) next(m mode) (token, error) {
 		text := l.src[l.pos+1 : l.pos+1+end]
 		l.line += strings.Count(text, "\n")
 		l.pos += end + 2
-		return token{kind: tokString, text: text, line: line}, nil
+		return token{kind: tokString, text: text, line: line, pos: int32(start)}, nil
 	case m == exprMode && c >= '0' && c <= '9':
 		for l.pos < len(l.src) && isExprChar(l.src[l.pos]) && l.src[l.pos] != '.' {
 			l.pos++
 		}
-		return token{kind: tokNumber, text: l.src[start:l.pos], line: line}, nil
+		return token{kind: tokNumber, text: l.src[start:l.pos], line: line, pos: int32(start)}, nil
 	case m == exprMode && isExprChar(c):
 		for l.pos < len(l.src) && isExprChar(l.src[l.pos]) {
 			l.pos++
 		}
-		return token{kind: tokName, text: l.src[start:l.pos], line: line}, nil
+		return token{kind: tokName, text: l.src[start:l.pos], line: line, pos: int32(start)}, nil
 	case m == nameMode && isNameChar(c) && !l.startsAssignOp():
 		for l.pos < len(l.src) && isNameChar(l.src[l.pos]) && !l.startsAssignOp() {
 			l.pos++
 		}
-		return token{kind: tokName, text: l.src[start:l.pos], line: line}, nil
+		return token{kind: tokName, text: l.src[start:l.pos], line: line, pos: int32(start)}, nil
 	}
 	for _, op := range opsByFirst[c] {
 		if strings.HasPrefix(l.src[l.pos:], op) {
 			l.pos += len(op)
-			return token{kind: tokOp, text: op, line: line}, nil
+			return token{kind: tokOp, text: op, line: line, pos: int32(start)}, nil
 		}
 	}
 	return token{}, &Error{Line: line, Msg: fmt.Sprintf("unexpected character %q", c)}
@@ -168,4 +172,55 @@ func (l *lexer) startsAssignOp() bool {
 		return true
 	}
 	return false
+}
+
+// source is src[start:end] as a statement's Text: comments dropped and
+// blanks collapsed to one space, quoted strings kept as they are.
+func (l *lexer) source(start, end int) string {
+	s := l.src[start:end]
+	plain := true
+	for i := 1; plain && i < len(s); i++ {
+		switch s[i] {
+		case '\n', '\t', '\r', '\f', '\v':
+			plain = false
+		case ' ':
+			plain = s[i-1] != ' '
+		case '*':
+			plain = s[i-1] != '/'
+		}
+	}
+	if plain {
+		return s
+	}
+	var b strings.Builder
+	blank := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+			blank = true
+			continue
+		case strings.HasPrefix(s[i:], "/*"):
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				end = len(s) - i - 4
+			}
+			i += end + 3
+			blank = true
+			continue
+		}
+		if blank && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		blank = false
+		n := 1
+		if c == '"' {
+			if end := strings.IndexByte(s[i+1:], '"'); end >= 0 {
+				n = end + 2
+			}
+		}
+		b.WriteString(s[i : i+n])
+		i += n - 1
+	}
+	return b.String()
 }

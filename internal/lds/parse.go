@@ -17,7 +17,8 @@ const maxDepth = 200
 // error is an *Error with the line it is on. Commands that do not bear on
 // what a script needs from its inputs (OUTPUT_FORMAT, PHDRS, MEMORY, ...)
 // are read over; INCLUDE and OVERLAY are errors, as their contents cannot
-// be read here.
+// be read here. With an error, the script holds the statements read
+// before it (nil if none could be).
 func Parse(file string, src []byte) (*Script, error) {
 	if len(src) > MaxBytes {
 		return nil, &Error{File: file, Line: 1, Msg: fmt.Sprintf("script is over %d bytes", MaxBytes)}
@@ -27,16 +28,34 @@ func Parse(file string, src []byte) (*Script, error) {
 	if e, ok := err.(*Error); ok {
 		e.File = file
 	}
+	return p.s, err
+}
+
+// ParseExpr reads an expression as a script would write it: "ALIGN (0x1000)".
+func ParseExpr(src string) (Expr, error) {
+	if len(src) > MaxBytes {
+		return nil, &Error{Line: 1, Msg: fmt.Sprintf("expression is over %d bytes", MaxBytes)}
+	}
+	p := &parser{lx: lexer{src: src, at: at{line: 1}}, s: &Script{}}
+	e, err := p.expr()
 	if err != nil {
 		return nil, err
 	}
-	return p.s, nil
+	if t, err := p.next(exprMode); err != nil || t.kind != tokEOF {
+		if err == nil {
+			err = p.errorf(t.line, "unexpected %s after the expression", t)
+		}
+		return nil, err
+	}
+	return e, nil
 }
 
 type parser struct {
 	lx    lexer
 	s     *Script
 	depth int
+	// inSections is true inside SECTIONS.
+	inSections bool
 	// peeked is the last token peek read, so that the many peeks of an
 	// expression's precedence levels lex it once.
 	peeked struct {
@@ -212,9 +231,12 @@ func (p *parser) assignment(sym token, output string, provide bool) error {
 		return err
 	}
 	p.s.Statements = append(p.s.Statements, &Assignment{Symbol: sym.text, Op: op.text, Expr: e, Provide: provide,
-		Output: output, Line: sym.line})
+		Output: output, Outside: !p.inSections, Line: sym.line, Text: p.source(sym)})
 	return p.optionalSemicolon()
 }
+
+// source is the text from token start to the last token read.
+func (p *parser) source(start token) string { return p.lx.source(int(start.pos), p.lx.pos) }
 
 // optionalSemicolon reads a `;` if one follows: GNU ld wants one after an
 // assignment, but not after the last one in a block or a PROVIDE.
@@ -274,7 +296,7 @@ func (p *parser) assertCall() (*Assert, error) {
 	if _, err := p.expect(")"); err != nil {
 		return nil, err
 	}
-	return &Assert{Expr: e, Message: msg.text, Line: t.line}, nil
+	return &Assert{Expr: e, Message: msg.text, Line: t.line, Text: p.source(t)}, nil
 }
 
 // provide reads PROVIDE(SYM = EXPR), PROVIDE_HIDDEN(...) or HIDDEN(...).
@@ -303,7 +325,7 @@ func (p *parser) provide(output string) error {
 		return err
 	}
 	p.s.Statements = append(p.s.Statements, &Assignment{Symbol: sym.text, Op: op.text, Expr: e,
-		Provide: kw.text != "HIDDEN", Output: output, Line: sym.line})
+		Provide: kw.text != "HIDDEN", Output: output, Outside: !p.inSections, Line: kw.line, Text: p.source(kw)})
 	return p.optionalSemicolon()
 }
 
@@ -353,6 +375,8 @@ func (p *parser) sections() error {
 	if err != nil {
 		return err
 	}
+	p.inSections = true
+	defer func() { p.inSections = false }()
 	for {
 		t, err := p.peek(nameMode)
 		if err != nil {
@@ -475,6 +499,9 @@ func (p *parser) sectionAttributes(os *OutputSection) error {
 				return err
 			}
 			os.Exprs = append(os.Exprs, e)
+			if t.text == "ALIGN" {
+				os.Align, os.AlignText = e, p.source(t)
+			}
 		case "ALIGN_WITH_INPUT", "ONLY_IF_RO", "ONLY_IF_RW", "NOCROSSREFS":
 			p.next(nameMode)
 		case "{":
@@ -501,6 +528,7 @@ func (p *parser) sectionBody(os *OutputSection) error {
 			return p.errorf(open.line, "output section %s is never closed", os.Name)
 		case t.kind == tokOp && t.text == "}":
 			p.next(nameMode)
+			os.EndLine = t.line
 			return nil
 		case t.kind == tokOp && t.text == ";":
 			p.next(nameMode)
@@ -540,7 +568,7 @@ func (p *parser) bodyStatement(os *OutputSection, t token) error {
 		if _, err := p.expect(")"); err != nil {
 			return err
 		}
-		p.s.Statements = append(p.s.Statements, &Data{Kind: t.text, Expr: e, Line: t.line})
+		p.s.Statements = append(p.s.Statements, &Data{Kind: t.text, Expr: e, Line: t.line, Text: p.source(t)})
 		return nil
 	case t.text == "CONSTRUCTORS" || t.text == "CREATE_OBJECT_SYMBOLS":
 		p.next(nameMode)
@@ -554,10 +582,12 @@ func (p *parser) bodyStatement(os *OutputSection, t token) error {
 		if err != nil {
 			return err
 		}
-		if err := p.inputSection(os, file, true); err != nil {
+		in, err := p.inputSection(file, true)
+		if err != nil {
 			return err
 		}
 		_, err = p.expect(")")
+		in.Line, in.Text = t.line, p.source(t)
 		return err
 	}
 	p.next(nameMode)
@@ -568,27 +598,29 @@ func (p *parser) bodyStatement(os *OutputSection, t token) error {
 	if isAssignOp(op) {
 		return p.assignment(t, os.Name, false)
 	}
-	return p.inputSection(os, t, false)
+	in, err := p.inputSection(t, false)
+	in.Text = p.source(t)
+	return err
 }
 
 // Sorting keywords around input section patterns.
 var sortKeywords = []string{"SORT", "SORT_BY_NAME", "SORT_BY_ALIGNMENT", "SORT_BY_INIT_PRIORITY", "SORT_NONE", "REVERSE"}
 
 // inputSection reads the section list after a file pattern.
-func (p *parser) inputSection(os *OutputSection, file token, keep bool) error {
+func (p *parser) inputSection(file token, keep bool) (*InputSection, error) {
 	in := &InputSection{File: file.text, Keep: keep, Line: file.line}
 	p.s.Statements = append(p.s.Statements, in)
 	if slices.Contains(sortKeywords, file.text) {
 		// SORT(CONSTRUCTORS) or a sorted file list: read it over.
 		in.File = "*"
-		return p.skipParens()
+		return in, p.skipParens()
 	}
 	t, err := p.peek(nameMode)
 	if err != nil || t.kind != tokOp || t.text != "(" {
-		return err // a file without a section list
+		return in, err // a file without a section list
 	}
 	p.next(nameMode)
-	return p.patterns(in, t)
+	return in, p.patterns(in, t)
 }
 
 // patterns reads section patterns up to the closing parenthesis.

@@ -399,10 +399,7 @@ func (c *checker) scriptCause(h Hole) {
 			c.fail("hole %s+%d blames a script statement, but no script or map was used", h.Addr, h.Size)
 			return
 		}
-		_, rhs, _ := strings.Cut(h.Script, "=")
-		arg, ok := alignArg(rhs)
-		n, ok2 := evalExpr(arg, 0)
-		if !ok || !ok2 || n != h.Align {
+		if n, ok := textAlign(h.Script); !ok || n != h.Align {
 			c.fail("hole %s+%d: the map's %q is not ALIGN(%d)", h.Addr, h.Size, h.Script, h.Align)
 		}
 		return

@@ -21,7 +21,7 @@ type explainer struct {
 	src    Sources
 	fill   *filler
 	bytes  *bytesReader
-	script *lds
+	script *scriptItems
 	// declared maps unit and symbol to the scenario's alignment.
 	declared map[[2]string]uint64
 	// objects finds an object by the name a map gives it.

@@ -251,11 +251,8 @@ func dataStatement(s string) bool {
 // dotItem makes the item for an assignment to `.` that left it at to.
 func dotItem(text string, to, from uint64, hasFrom bool) MapItem {
 	it := MapItem{Kind: MapDot, Addr: to, From: from, HasFrom: hasFrom, Text: text}
-	_, rhs, _ := strings.Cut(text, "=")
-	if arg, ok := alignArg(rhs); ok {
-		if n, ok := evalExpr(arg, 0); ok && n != 0 && n&(n-1) == 0 {
-			it.Kind, it.Align = MapAlign, n
-		}
+	if n, ok := textAlign(text); ok && n != 0 && n&(n-1) == 0 {
+		it.Kind, it.Align = MapAlign, n
 	}
 	return it
 }

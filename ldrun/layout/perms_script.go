@@ -1,6 +1,6 @@
 package layout
 
-import "strings"
+import "github.com/elfsynth/elfsynth/internal/lds"
 
 // The boundary symbols whose alignment in a script tells whether the
 // kernel has STRICT_KERNEL_RWX.
@@ -48,7 +48,7 @@ func boundaryAligns(script string, page uint64) map[string]uint64 {
 				pending = max(pending, it.align)
 			}
 		case ldsSymbol:
-			if strings.TrimSpace(it.expr) == "." {
+			if id, ok := it.expr.(*lds.Ident); ok && id.Name == "." {
 				out[it.name] = pending
 			}
 		case ldsStart:

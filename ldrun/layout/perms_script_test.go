@@ -63,20 +63,3 @@ func TestBoundaryAligns(t *testing.T) {
 		}
 	}
 }
-
-func TestExprEval(t *testing.T) {
-	env := constEnv{"X": 3}
-	for src, want := range map[string]uint64{
-		"(1 << (12))": 4096, "((1 << 21))": 2 << 20, "0x200 + 2 * 3": 0x206, "X << 4 | 1": 49,
-		"CONSTANT (COMMONPAGESIZE)": 4096, "64K": 65536, "-(-8)": 8, "~0 & 0xff": 0xff, "10 % 4 - 1": 1,
-	} {
-		if got, ok := evalWith(src, 4096, env); !ok || got != want {
-			t.Errorf("eval(%q) = %d, %v; want %d", src, got, ok, want)
-		}
-	}
-	for _, src := range []string{"", "(1", "1 +", "Y", "1 / 0", "1 << 64", "CONSTANT(MAXPAGESIZE", "ADDR(.text)"} {
-		if v, ok := evalWith(src, 4096, env); ok {
-			t.Errorf("eval(%q) = %d, want an error", src, v)
-		}
-	}
-}

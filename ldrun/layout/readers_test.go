@@ -61,6 +61,16 @@ SECTIONS
 	}
 }
 
+// TestScriptReaderKeepsWhatItCanRead: a script internal/lds cannot read
+// whole gives the statements before what it cannot read.
+func TestScriptReaderKeepsWhatItCanRead(t *testing.T) {
+	items := ScriptItemsForTest("SECTIONS {\n . = ALIGN(64);\n .text : { *(.text) }\n INCLUDE more.lds\n . = ALIGN(8);\n}")
+	want := []string{"align 2 . = ALIGN(64) 64", "start 3 .text", "input 3 *(.text) [.text]", "end 3 .text"}
+	if !slices.Equal(items, want) {
+		t.Errorf("script items %q, want %q", items, want)
+	}
+}
+
 func TestReadMapRejectsText(t *testing.T) {
 	for _, text := range []string{"", "hello\n", "             VMA              LMA     Size Align Out     In      Symbol\nzz zz\n"} {
 		if _, err := ReadMap(strings.NewReader(text)); err == nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/elfsynth/elfsynth/internal/lds"
 )
 
 // replayMap walks the link map in its order, keeping `.` as the linker
@@ -336,7 +338,7 @@ func (ex *explainer) replayScript() {
 		case ldsDot:
 			v, ok := uint64(0), false
 			if have {
-				v, ok = evalWith(it.expr, ex.lay.PageSize, &replayEnv{ex: ex, dot: cursor, symbols: script})
+				v, ok = lds.Eval(it.expr, ex.lay.PageSize, &replayEnv{ex: ex, dot: cursor, symbols: script})
 			}
 			switch {
 			case !ok:
@@ -441,7 +443,7 @@ type replayEnv struct {
 	symbols map[string]*Symbol
 }
 
-func (e *replayEnv) value(name string) (uint64, bool) {
+func (e *replayEnv) Symbol(name string) (uint64, bool) {
 	if name == "." {
 		return e.dot, true
 	}
@@ -451,7 +453,7 @@ func (e *replayEnv) value(name string) (uint64, bool) {
 	return 0, false
 }
 
-func (e *replayEnv) section(fn, name string) (uint64, bool) {
+func (e *replayEnv) Func(fn, name string) (uint64, bool) {
 	if fn == "DEFINED" {
 		if e.symbols[name] != nil {
 			return 1, true
