@@ -34,11 +34,9 @@ const (
 // reservedFileNames are files that later steps write beside the units'
 // objects or sources: ldrun's link folder holds the objects, link.lds and
 // the linked image; asm writes the sources, link.lds and repro.sh, and
-// repro.sh assembles the objects and links ./image beside them. Under a real
-// kernel script ldrun adds elfsynth-provided.o (asm: elfsynth-provided.s)
-// with the symbols the script needs. A unit of one of these names would
-// overwrite them or be overwritten.
-var reservedFileNames = []string{"image", "link.lds", "repro.sh", "elfsynth-provided.o", "elfsynth-provided.s"}
+// repro.sh assembles the objects and links ./image beside them. A unit of
+// one of these names would overwrite them or be overwritten.
+var reservedFileNames = []string{"image", "link.lds", "repro.sh"}
 
 // Validate checks a scenario, also one built in Go, for everything that does
 // not depend on a target: names, flags, types, binds, alignments, sizes, and
@@ -163,7 +161,8 @@ func (c *checker) unitFiles(field string, i int, u *Unit, files map[string]unitF
 			u.Name, other(f), src)
 	}
 	if slices.Contains(reservedFileNames, src) {
-		// elfsynth-provided.s: asm writes the provided symbols' source there.
+		// Unreachable while every reserved name lacks a .s suffix; kept so
+		// that adding one cannot let a source overwrite it.
 		return c.errorf(u.Pos, field+".name", "asm would write unit %q's GNU as source to %s, which is reserved", u.Name, src)
 	}
 	files[u.Name] = unitFile{unit: i}
