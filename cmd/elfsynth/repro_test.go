@@ -68,6 +68,6 @@ func TestReproComparesLinkers(t *testing.T) {
 	}
 	rc, out, errs = runCmd(run, args...)
 	require.Equal(t, exitOK, rc, errs)
-	require.Regexp(t, `mips: lld-19 differ from bfd by .*1 section-added`, out)
+	require.Regexp(t, `mips: lld-19 differs from bfd by .*1 section-added`, out)
 	require.Contains(t, out, "show them with --ignore none")
 }
