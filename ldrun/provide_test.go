@@ -41,11 +41,7 @@ init_per_cpu__gdt_page = ABSOLUTE(gdt_page) + __per_cpu_load;
 func provisions(t *testing.T, script string, s *synth.Scenario) []string {
 	t.Helper()
 	a, _ := arches.Lookup("x86_64")
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,21 +123,12 @@ func TestScriptProvisionsWithoutData(t *testing.T) {
 }
 
 func TestBuiltinScriptsNeedNothing(t *testing.T) {
-	for _, a := range arches.All() {
-		for _, name := range ldrun.ScriptNames() {
-			if name == ldrun.ScriptNone {
-				continue
-			}
-			text, err := ldrun.Script(name, a, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ps, err := ldrun.ScriptProvisions(name, text, nil)
-			if err != nil || len(ps) > 0 {
-				t.Errorf("%s on %s: provisions %v, error %v; want none", name, a.Name, ps, err)
-			}
+	forEachBuiltinScript(t, func(a *arches.Arch, name, text string) {
+		ps, err := ldrun.ScriptProvisions(name, text, nil)
+		if err != nil || len(ps) > 0 {
+			t.Errorf("%s on %s: provisions %v, error %v; want none", name, a.Name, ps, err)
 		}
-	}
+	})
 }
 
 // TestRealScriptLinksWithProvisions links a scenario that defines one of
@@ -153,11 +140,7 @@ func TestRealScriptLinksWithProvisions(t *testing.T) {
 	script := dir + "/x86.lds"
 	writeFile(t, script, x86Like)
 	s := scenario(t, "jiffies_64")
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,11 +55,7 @@ func foundingInputs(t *testing.T, a *arches.Arch) *synth.Inputs {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,11 +67,7 @@ func junk() *synth.Inputs {
 	a, _ := arches.Lookup("x86_64")
 	s := &synth.Scenario{Name: "junk", Units: []synth.Unit{{Name: "x.o", Sections: []synth.Section{
 		{Name: ".data", Symbols: []synth.Symbol{{Name: "x", Size: synth.Bytes(8)}}}}}}}
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		panic(err)
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, 0)
 	if err != nil {
 		panic(err)
 	}

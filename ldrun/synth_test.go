@@ -19,11 +19,7 @@ func scenarioInputs(t testing.TB, name string, a *arches.Arch, page uint64) *syn
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := synth.Build(s, a, page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, page)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,7 +195,7 @@ func zeroPageJobs(opt ReproOptions, variants []userVariant) ([]reproJob, error) 
 				for _, v := range variants {
 					key := fmt.Sprint(a.Name, ps, v.Scenario)
 					if inputs[key] == nil {
-						in, err := zeroPageInputs(a, ps, scenarios[v.Scenario])
+						in, err := synth.BuildInputs(scenarios[v.Scenario], a, ps)
 						if err != nil {
 							return nil, err
 						}
@@ -247,14 +247,6 @@ func pageSizesOf(a *arches.Arch, want []uint64) []uint64 {
 		}
 	}
 	return out
-}
-
-func zeroPageInputs(a *arches.Arch, ps uint64, s *synth.Scenario) (*synth.Inputs, error) {
-	plan, err := synth.Build(s, a, ps)
-	if err != nil {
-		return nil, err
-	}
-	return plan.Inputs()
 }
 
 // fillRow reads the padding and empty_zero_page's place from a layout.

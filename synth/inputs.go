@@ -1,5 +1,7 @@
 package synth
 
+import "github.com/elfsynth/elfsynth/arches"
+
 // Inputs are what a linker needs from a plan: the objects in link order,
 // the generated functions to check once they are linked, and the
 // alignment the scenario declares for each symbol, which no object
@@ -53,4 +55,15 @@ func (in *Inputs) Size() int {
 		n += len(o.Data)
 	}
 	return n
+}
+
+// BuildInputs plans s for a and pageSize (0: the scenario's, else the
+// target's default) and writes its objects: the linker inputs in one call,
+// for callers that need nothing else of the plan.
+func BuildInputs(s *Scenario, a *arches.Arch, pageSize uint64) (*Inputs, error) {
+	plan, err := Build(s, a, pageSize)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Inputs()
 }

@@ -21,11 +21,7 @@ func linkScenario(t *testing.T, a *arches.Arch, l arches.Linker, script, src str
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,11 +115,7 @@ func TestRegionOfARealImage(t *testing.T) {
 					}
 				}
 			}
-			plan, err := synth.Build(res.Scenario, a, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := plan.Inputs()
+			in, err := synth.BuildInputs(res.Scenario, a, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -67,11 +67,7 @@ func link(t *testing.T, s *synth.Scenario, l arches.Linker, mapPath string) (*ld
 	t.Helper()
 	a, _ := arches.Lookup("x86_64")
 	linkertest.Need(t, a, l)
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,11 +26,7 @@ func (r *report) links(a *arches.Arch) error {
 	if err != nil {
 		return err
 	}
-	plan, err := synth.Build(s, a, 0)
-	if err != nil {
-		return err
-	}
-	in, err := plan.Inputs()
+	in, err := synth.BuildInputs(s, a, 0)
 	if err != nil {
 		return err
 	}
