@@ -83,13 +83,7 @@ func cmdLinkMatrix(c *call) int {
 	} else if err := writeMatrix(c, mf, rows, cmps); err != nil {
 		return fail(c.stderr, err)
 	}
-	for _, r := range rows {
-		if r.Error == "" {
-			return exitOK
-		}
-	}
-	fmt.Fprintln(c.stderr, "elfsynth: every combination failed")
-	return exitFail
+	return anyLinked(c, len(rows), func(i int) string { return rows[i].Error }, "combination")
 }
 
 func nonNilStrings(s []string) []string {
@@ -337,4 +331,17 @@ func pageSizesFor(a *arches.Arch, v string, only bool) ([]uint64, error) {
 		}
 	}
 	return out, nil
+}
+
+// anyLinked is the exit status of a matrix of n rows, errAt(i) the error
+// of row i: success when at least one row linked, a failure (said once,
+// naming what a row is) when every one failed.
+func anyLinked(c *call, n int, errAt func(int) string, row string) int {
+	for i := range n {
+		if errAt(i) == "" {
+			return exitOK
+		}
+	}
+	fmt.Fprintf(c.stderr, "elfsynth: every %s failed\n", row)
+	return exitFail
 }

@@ -75,13 +75,7 @@ func cmdRepro(c *call) int {
 	} else if err := writeReproTable(c, rows); err != nil {
 		return fail(c.stderr, err)
 	}
-	for _, r := range rows {
-		if r.Error == "" {
-			return exitOK
-		}
-	}
-	fmt.Fprintln(c.stderr, "elfsynth: every link failed")
-	return exitFail
+	return anyLinked(c, len(rows), func(i int) string { return rows[i].Error }, "link")
 }
 
 // writeReproTable prints the table and the differences between linkers.
