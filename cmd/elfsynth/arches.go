@@ -33,6 +33,9 @@ type archRow struct {
 	// Supported are all linkers that can link for the target.
 	Supported []arches.Linker `json:"supported"`
 	Code      bool            `json:"code"`
+	// KernelLinkFlags are the flags of the kernel's own link that change
+	// layout, which links with a script add (x86_64's 2 MiB max page size).
+	KernelLinkFlags []string `json:"kernel_link_flags"`
 }
 
 // linkerRow is one installed linker of a target.
@@ -86,7 +89,8 @@ func archRowOf(a *arches.Arch) (archRow, error) {
 	}
 	return archRow{Name: a.Name, Class: a.Bits(), Endian: a.Endian.String(), Machine: a.Machine.String(),
 		Flags: fmt.Sprintf("%#x", a.Flags), Relocs: relocs, PageSizes: a.PageSizes, Triple: a.Triple,
-		Package: a.Package, Linkers: linkers, Supported: a.Linkers, Code: a.CodeArch != ""}, nil
+		Package: a.Package, Linkers: linkers, Supported: a.Linkers, Code: a.CodeArch != "",
+		KernelLinkFlags: append([]string{}, a.KernelLinkFlags...)}, nil
 }
 
 // installedNames lists installed linkers with their release numbers:

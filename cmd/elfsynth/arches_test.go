@@ -43,6 +43,10 @@ func TestArchesListsLinkerVersions(t *testing.T) {
 	require.Equal(t, []string{"lld-19"}, linkerRowNames(byName["s390x"].Linkers))
 	require.Empty(t, byName["m68k"].Linkers)
 	require.NotNil(t, byName["m68k"].Linkers, "an empty list, not null")
+	// The kernel's own link flags that change layout: x86_64's 2 MiB max
+	// page size (arch/x86/Makefile); none on m68k.
+	require.Equal(t, []string{"-z", "max-page-size=0x200000"}, byName["x86_64"].KernelLinkFlags)
+	require.NotNil(t, byName["m68k"].KernelLinkFlags, "an empty list, not null")
 
 	rc, stdout, stderr = runCmd(run, "arches")
 	require.Equal(t, exitOK, rc, stderr)
