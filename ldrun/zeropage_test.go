@@ -21,9 +21,7 @@ import (
 // empty_zero_page read-only; without the script line less than a page
 // comes back. SORT_BY_ALIGNMENT moves the page-aligned input section
 // first, but the hole before the array inside it (a page less the pfn)
-// stays; gold ignores the sort and pays more than a page. With -short it
-// takes each target's default page size only: TestGoldenFoundingCase pins
-// every page size's layout, and the relations hold alike at every size.
+// stays; gold ignores the sort and pays more than a page.
 func TestZeroPageMatrix(t *testing.T) {
 	for _, a := range arches.All() {
 		for _, l := range a.Linkers {
@@ -40,14 +38,9 @@ func TestZeroPageMatrix(t *testing.T) {
 
 func checkZeroPageRows(t *testing.T, a *arches.Arch, l arches.Linker) {
 	linkertest.Need(t, a, l)
-	pageSizes := a.PageSizes
-	if testing.Short() {
-		pageSizes = pageSizes[:1]
-	}
-	rows, err := ldrun.ZeroPage(context.Background(), ldrun.ReproOptions{Arches: []*arches.Arch{a}, Linkers: []arches.Linker{l},
-		PageSizes: pageSizes, Workers: 1})
+	rows, err := ldrun.ZeroPage(context.Background(), ldrun.ReproOptions{Arches: []*arches.Arch{a}, Linkers: []arches.Linker{l}, Workers: 1})
 	require.NoError(t, err)
-	require.Len(t, rows, len(pageSizes)*len(ldrun.ZeroPageVariants()))
+	require.Len(t, rows, len(a.PageSizes)*len(ldrun.ZeroPageVariants()))
 	// A kernel without STRICT_KERNEL_RWX maps all of itself alike.
 	perm := func(p layout.Perm) layout.Perm {
 		if a.KernelRWX == arches.RWXNever {
