@@ -135,3 +135,26 @@ func TestRegionOfARealImage(t *testing.T) {
 		}
 	}
 }
+
+// TestRegionRefusesAnotherBuildsMap gives the image with the founding
+// change the base build's map: .rodata starts at the same address in
+// both, but its size tells the maps apart, and the error says so.
+func TestRegionRefusesAnotherBuildsMap(t *testing.T) {
+	image, err := os.ReadFile(kfixtures.Image(t, "x86_64", "change"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf, err := os.Open(kfixtures.Map(t, "x86_64", "base"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mf.Close()
+	m, err := layout.ReadMap(mf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = region.Extract(region.Options{Image: bytes.NewReader(image), ImageName: "vmlinux", Map: m, Around: "zp_test_page"})
+	if err == nil || !strings.Contains(err.Error(), "the map's .rodata is 101496 bytes, the image's 111080: is it the image's map?") {
+		t.Fatalf("change image with the base map: %v", err)
+	}
+}

@@ -190,6 +190,9 @@ func inputsOf(m *layout.LinkMap, out *elf.Section, objs []*layout.Object) ([]inp
 	for _, it := range m.Items() {
 		if it.Kind == layout.MapOutput {
 			in = it.Name == out.Name && it.Addr == out.Addr
+			if in && it.Size != out.Size {
+				return nil, fmt.Errorf("the map's %s is %d bytes, the image's %d: is it the image's map?", out.Name, it.Size, out.Size)
+			}
 			seen, dot = seen || in, it.Addr
 			continue
 		}
