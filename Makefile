@@ -53,9 +53,13 @@ test: toolchains
 test-long: toolchains
 	$(GO) test -race ./...
 
-# golden rewrites golden/testdata from the linkers installed here.
+# golden rewrites every golden file from the linkers installed here: the
+# golden harness's (golden/testdata), the diff command's
+# (cmd/elfsynth/testdata/diff) and the external module's.
 golden: toolchains
 	$(GO) test ./golden/ -run Golden -update
+	$(GO) test ./cmd/elfsynth/ -run Diff -update
+	cd golden/testdata/extmod && $(GO) test ./... -update
 
 # kernel-fixtures rebuilds the real-kernel test data in
 # internal/kfixtures/testdata from Debian's linux-source-6.1: tinyconfig
