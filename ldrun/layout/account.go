@@ -295,10 +295,10 @@ func (ex *explainer) tailCause(p *placed, lo uint64) (cause, bool) {
 // fromPiece labels [lo, hi) as a statement's piece says.
 func (acc *accountant) fromPiece(s *Section, lo, hi uint64, before, after string, pc *piece) {
 	if !pc.content && acc.ex.isFill(*s, lo, hi, s.Flags.Has(elf.SHF_EXECINSTR)) {
-		acc.padding(s, lo, hi, before, after, pc.c)
+		acc.padding(s, lo, hi, before, after, pc.cause())
 		return
 	}
-	acc.content(s, lo, hi, before, after, "", pc.c.text)
+	acc.content(s, lo, hi, before, after, "", pc.text())
 }
 
 // fallback labels [lo, hi) of section i that no input section or
@@ -484,9 +484,10 @@ func (acc *accountant) gapBefore(prev, o occupied, c uint64) {
 		if pc != nil {
 			r := min(a, pc.hi)
 			if pc.content {
-				acc.outside(x, r, before, after, pc.c.text)
+				acc.outside(x, r, before, after, pc.text())
 			} else {
-				acc.holes.add(pc.c.hole(x, r, before, after, ""))
+				c := pc.cause()
+				acc.holes.add(c.hole(x, r, before, after, ""))
 			}
 			x = r
 			continue

@@ -43,6 +43,18 @@ type explainer struct {
 	symbols map[int][]*Symbol
 	// objSyms are the symbols the objects define, by name.
 	objSyms map[string][]objSym
+	// slab is where newPlaced takes input sections from: a kernel's map
+	// places 100,000, which cost less as a few blocks than one object each.
+	slab []placed
+}
+
+// newPlaced returns a new input section from the slab.
+func (ex *explainer) newPlaced(p placed) *placed {
+	if len(ex.slab) == cap(ex.slab) {
+		ex.slab = make([]placed, 0, 1024)
+	}
+	ex.slab = append(ex.slab, p)
+	return &ex.slab[len(ex.slab)-1]
 }
 
 // placed is an input section at its address in the image.
@@ -78,7 +90,27 @@ type piece struct {
 	// content marks bytes a statement reserves (`. = . + N`), not
 	// padding.
 	content bool
-	c       cause
+	// in is the input section whose alignment explains the piece, when
+	// one does; else c is the statement's cause. A kernel's map makes a
+	// piece per input section, so their causes are made when asked for.
+	in *placed
+	c  *cause
+}
+
+// cause is what explains the piece.
+func (pc *piece) cause() cause {
+	if pc.in != nil {
+		return inputCause(pc.in)
+	}
+	return *pc.c
+}
+
+// text is the piece's cause as a text.
+func (pc *piece) text() string {
+	if pc.in != nil {
+		return inputCause(pc.in).text
+	}
+	return pc.c.text
 }
 
 // cause is what made a hole.
