@@ -174,13 +174,29 @@ func (ex *explainer) groupSymbols() {
 			where[s.index] = i
 		}
 	}
+	// Counted first, so that each section's list is made once.
+	in := func(y *Symbol) int {
+		if j, ok := where[y.shndx]; ok && y.Section != absSection {
+			s := &ex.lay.Sections[j]
+			if uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= s.End() {
+				return j
+			}
+		}
+		return -1
+	}
+	count := make([]int, len(ex.lay.Sections))
+	for i := range ex.lay.Symbols {
+		if j := in(&ex.lay.Symbols[i]); j >= 0 {
+			count[j]++
+		}
+	}
 	for i := range ex.lay.Symbols {
 		y := &ex.lay.Symbols[i]
-		if j, ok := where[y.shndx]; ok && y.Section != absSection {
-			s := ex.lay.Sections[j]
-			if uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= s.End() {
-				ex.symbols[j] = append(ex.symbols[j], y)
+		if j := in(y); j >= 0 {
+			if ex.symbols[j] == nil {
+				ex.symbols[j] = make([]*Symbol, 0, count[j])
 			}
+			ex.symbols[j] = append(ex.symbols[j], y)
 		}
 	}
 }
