@@ -21,7 +21,7 @@ func (l *Layout) account(ex *explainer) {
 		}
 	}
 	acc.betweenSections()
-	l.Holes = sortedByAddr(acc.holes.all(), func(h *Hole) Addr { return h.Addr })
+	l.Holes = acc.holes.sortedByAddr(func(h *Hole) Addr { return h.Addr })
 	l.Content = sortedByAddr(l.Content, func(c *Content) Addr { return c.Addr })
 	l.Padding = l.Bytes.Padding
 	for _, h := range l.Holes {
@@ -66,6 +66,30 @@ func (c *chunks[T]) all() []T {
 	out := make([]T, 0, total)
 	for _, p := range c.parts {
 		out = append(out, p...)
+	}
+	return out
+}
+
+// sortedByAddr returns every value in address order, equal addresses in
+// the order added: sorting pointers to them, then moving each value once
+// into the one slice returned.
+func (c *chunks[T]) sortedByAddr(addr func(*T) Addr) []T {
+	total := 0
+	for _, p := range c.parts {
+		total += len(p)
+	}
+	ptrs := make([]*T, 0, total)
+	for _, p := range c.parts {
+		for i := range p {
+			ptrs = append(ptrs, &p[i])
+		}
+	}
+	if !slices.IsSortedFunc(ptrs, func(a, b *T) int { return cmp.Compare(addr(a), addr(b)) }) {
+		slices.SortStableFunc(ptrs, func(a, b *T) int { return cmp.Compare(addr(a), addr(b)) })
+	}
+	out := make([]T, total)
+	for k, p := range ptrs {
+		out[k] = *p
 	}
 	return out
 }
