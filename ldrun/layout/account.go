@@ -21,7 +21,7 @@ func (l *Layout) account(ex *explainer) {
 		}
 	}
 	acc.betweenSections()
-	l.Holes = sortedByAddr(acc.holes.all(), func(h *Hole) Addr { return h.Addr })
+	l.Holes = acc.holes.sortedByAddr(func(h *Hole) Addr { return h.Addr })
 	l.Content = sortedByAddr(l.Content, func(c *Content) Addr { return c.Addr })
 	l.Padding = l.Bytes.Padding
 	for _, h := range l.Holes {
@@ -66,6 +66,30 @@ func (c *chunks[T]) all() []T {
 	out := make([]T, 0, total)
 	for _, p := range c.parts {
 		out = append(out, p...)
+	}
+	return out
+}
+
+// sortedByAddr returns every value in address order, equal addresses in
+// the order added: sorting pointers to them, then moving each value once
+// into the one slice returned.
+func (c *chunks[T]) sortedByAddr(addr func(*T) Addr) []T {
+	total := 0
+	for _, p := range c.parts {
+		total += len(p)
+	}
+	ptrs := make([]*T, 0, total)
+	for _, p := range c.parts {
+		for i := range p {
+			ptrs = append(ptrs, &p[i])
+		}
+	}
+	if !slices.IsSortedFunc(ptrs, func(a, b *T) int { return cmp.Compare(addr(a), addr(b)) }) {
+		slices.SortStableFunc(ptrs, func(a, b *T) int { return cmp.Compare(addr(a), addr(b)) })
+	}
+	out := make([]T, total)
+	for k, p := range ptrs {
+		out[k] = *p
 	}
 	return out
 }
@@ -295,10 +319,10 @@ func (ex *explainer) tailCause(p *placed, lo uint64) (cause, bool) {
 // fromPiece labels [lo, hi) as a statement's piece says.
 func (acc *accountant) fromPiece(s *Section, lo, hi uint64, before, after string, pc *piece) {
 	if !pc.content && acc.ex.isFill(*s, lo, hi, s.Flags.Has(elf.SHF_EXECINSTR)) {
-		acc.padding(s, lo, hi, before, after, pc.c)
+		acc.padding(s, lo, hi, before, after, pc.cause())
 		return
 	}
-	acc.content(s, lo, hi, before, after, "", pc.c.text)
+	acc.content(s, lo, hi, before, after, "", pc.text())
 }
 
 // fallback labels [lo, hi) of section i that no input section or
@@ -484,9 +508,10 @@ func (acc *accountant) gapBefore(prev, o occupied, c uint64) {
 		if pc != nil {
 			r := min(a, pc.hi)
 			if pc.content {
-				acc.outside(x, r, before, after, pc.c.text)
+				acc.outside(x, r, before, after, pc.text())
 			} else {
-				acc.holes.add(pc.c.hole(x, r, before, after, ""))
+				c := pc.cause()
+				acc.holes.add(c.hole(x, r, before, after, ""))
 			}
 			x = r
 			continue

@@ -403,16 +403,19 @@ func (l *Layout) findMisplacedContent(in placedInputs, k *kernelRules) {
 		size  uint64
 		flags SectionFlags
 		syms  []string
+		// sec is the output section looked at whole, whose symbols
+		// are listed only for a finding; -1 for an input section.
+		sec int
 	}
 	var pieces []piece
 	covered := map[string]bool{}
 	for _, p := range in.list {
 		covered[p.out] = true
-		pieces = append(pieces, piece{p.name, p.out, p.addr, p.sec.Size, p.sec.Flags, p.syms})
+		pieces = append(pieces, piece{p.name, p.out, p.addr, p.sec.Size, p.sec.Flags, p.syms, -1})
 	}
-	for _, s := range l.Sections {
+	for i, s := range l.Sections {
 		if s.Alloc() && !covered[s.Name] {
-			pieces = append(pieces, piece{s.Name, s.Name, uint64(s.Addr), s.Size, s.Flags, l.symbolsIn(s)})
+			pieces = append(pieces, piece{s.Name, s.Name, uint64(s.Addr), s.Size, s.Flags, nil, i})
 		}
 	}
 	found := map[string]*Finding{}
@@ -448,6 +451,9 @@ func (l *Layout) findMisplacedContent(in placedInputs, k *kernelRules) {
 		}
 		if p.name != p.out {
 			f.Sections = appendNew(f.Sections, p.name)
+		}
+		if p.sec >= 0 {
+			p.syms = l.symbolsIn(l.Sections[p.sec])
 		}
 		f.Symbols = append(f.Symbols, p.syms...)
 	}

@@ -7,7 +7,9 @@ import (
 	"math/bits"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/elfsynth/elfsynth/arches"
 )
@@ -43,6 +45,18 @@ type explainer struct {
 	symbols map[int][]*Symbol
 	// objSyms are the symbols the objects define, by name.
 	objSyms map[string][]objSym
+	// slab is where newPlaced takes input sections from: a kernel's map
+	// places 100,000, which cost less as a few blocks than one object each.
+	slab []placed
+}
+
+// newPlaced returns a new input section from the slab.
+func (ex *explainer) newPlaced(p placed) *placed {
+	if len(ex.slab) == cap(ex.slab) {
+		ex.slab = make([]placed, 0, 1024)
+	}
+	ex.slab = append(ex.slab, p)
+	return &ex.slab[len(ex.slab)-1]
 }
 
 // placed is an input section at its address in the image.
@@ -78,7 +92,27 @@ type piece struct {
 	// content marks bytes a statement reserves (`. = . + N`), not
 	// padding.
 	content bool
-	c       cause
+	// in is the input section whose alignment explains the piece, when
+	// one does; else c is the statement's cause. A kernel's map makes a
+	// piece per input section, so their causes are made when asked for.
+	in *placed
+	c  *cause
+}
+
+// cause is what explains the piece.
+func (pc *piece) cause() cause {
+	if pc.in != nil {
+		return inputCause(pc.in)
+	}
+	return *pc.c
+}
+
+// text is the piece's cause as a text.
+func (pc *piece) text() string {
+	if pc.in != nil {
+		return inputCause(pc.in).text
+	}
+	return pc.c.text
 }
 
 // cause is what made a hole.
@@ -142,13 +176,29 @@ func (ex *explainer) groupSymbols() {
 			where[s.index] = i
 		}
 	}
+	// Counted first, so that each section's list is made once.
+	in := func(y *Symbol) int {
+		if j, ok := where[y.shndx]; ok && y.Section != absSection {
+			s := &ex.lay.Sections[j]
+			if uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= s.End() {
+				return j
+			}
+		}
+		return -1
+	}
+	count := make([]int, len(ex.lay.Sections))
+	for i := range ex.lay.Symbols {
+		if j := in(&ex.lay.Symbols[i]); j >= 0 {
+			count[j]++
+		}
+	}
 	for i := range ex.lay.Symbols {
 		y := &ex.lay.Symbols[i]
-		if j, ok := where[y.shndx]; ok && y.Section != absSection {
-			s := ex.lay.Sections[j]
-			if uint64(y.Addr) >= uint64(s.Addr) && uint64(y.Addr) <= s.End() {
-				ex.symbols[j] = append(ex.symbols[j], y)
+		if j := in(y); j >= 0 {
+			if ex.symbols[j] == nil {
+				ex.symbols[j] = make([]*Symbol, 0, count[j])
 			}
+			ex.symbols[j] = append(ex.symbols[j], y)
 		}
 	}
 }
@@ -423,19 +473,26 @@ func (ex *explainer) isFill(s Section, lo, hi uint64, code bool) bool {
 }
 
 // inputCause explains padding before input section p.
+// The text is made in one string, of which input is the start: a
+// kernel's map gives 100,000 such causes.
 func inputCause(p *placed) cause {
-	c := cause{kind: CauseInputSection, input: p.where()}
+	c := cause{kind: CauseInputSection}
+	b := make([]byte, 0, len(p.obj)+len(p.name)+80)
+	b = append(append(append(append(b, p.obj...), '('), p.name...), ')')
+	n := len(b)
 	switch {
 	case p.align != 0:
 		c.align = p.align
-		c.text = fmt.Sprintf("%s aligned to %d", p.where(), p.align)
+		b = strconv.AppendUint(append(b, " aligned to "...), p.align, 10)
 	case p.lo == p.hi:
 		c.align = p.hi
-		c.text = fmt.Sprintf("%s aligned to %d (derived from the map)", p.where(), p.hi)
+		b = append(strconv.AppendUint(append(b, " aligned to "...), p.hi, 10), " (derived from the map)"...)
 	default:
 		c.align, c.inferred = p.hi, true
-		c.text = fmt.Sprintf("%s aligned to at least %d (inferred from its address)", p.where(), p.hi)
+		b = append(strconv.AppendUint(append(b, " aligned to at least "...), p.hi, 10), " (inferred from its address)"...)
 	}
+	c.text = unsafe.String(unsafe.SliceData(b), len(b))
+	c.input = c.text[:n]
 	return c
 }
 

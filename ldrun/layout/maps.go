@@ -262,6 +262,7 @@ func dotItem(text string, to, from uint64, hasFrom bool) MapItem {
 // their address; a name too long for its column puts the numbers on the
 // next line.
 func (m *LinkMap) readGNU(lines *lineReader) error {
+	var fields []string
 	for {
 		b, ok := lines.nextBytes()
 		if !ok {
@@ -274,7 +275,8 @@ func (m *LinkMap) readGNU(lines *lineReader) error {
 		if strings.HasPrefix(line, "Cross Reference Table") {
 			return nil
 		}
-		f := strings.Fields(line)
+		fields = appendFields(fields[:0], line)
+		f := fields
 		switch {
 		case line[0] != ' ':
 			m.gnuOutput(lines, f)
@@ -286,6 +288,31 @@ func (m *LinkMap) readGNU(lines *lineReader) error {
 			m.gnuInput(lines, f)
 		}
 	}
+}
+
+// appendFields appends strings.Fields(s) to dst: into one slice for every
+// line of a map, where strings.Fields makes one each.
+func appendFields(dst []string, s string) []string {
+	n, start := len(dst), -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			// Unicode spaces split fields too.
+			return append(dst[:n], strings.Fields(s)...)
+		}
+		space := c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+		switch {
+		case space && start >= 0:
+			dst = append(dst, s[start:i])
+			start = -1
+		case !space && start < 0:
+			start = i
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
 }
 
 // gnuSkip reports whether a GNU ld map line is one layout does not use:

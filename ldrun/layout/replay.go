@@ -28,7 +28,7 @@ func (ex *explainer) replayMap() {
 			if h, ok := match.header(it.Name); ok && have && it.Addr > cursor && roundUp(cursor, h.align) == it.Addr {
 				// The section's own ALIGN(N), which the map does not
 				// print, moved it.
-				top.pending = append(top.pending, piece{lo: cursor, hi: it.Addr, c: cause{kind: CauseScript, align: h.align,
+				top.pending = append(top.pending, piece{lo: cursor, hi: it.Addr, c: &cause{kind: CauseScript, align: h.align,
 					script: ex.script.cite(h), text: ex.script.cite(h)}})
 			}
 			if cur >= 0 {
@@ -82,7 +82,7 @@ func (ex *explainer) replayMap() {
 // mapInput places an input section from the map and explains the bytes
 // before it.
 func (ex *explainer) mapInput(it MapItem, si int, cursor uint64) {
-	p := &placed{obj: it.Object, name: it.Name, addr: it.Addr, size: it.Size, align: it.Align, sec: si}
+	p := ex.newPlaced(placed{obj: it.Object, name: it.Name, addr: it.Addr, size: it.Size, align: it.Align, sec: si})
 	if o := ex.objects.find(it.Object); o != nil {
 		if s := o.section(it.Name, it.Size); s != nil {
 			p.align, p.object = max(s.Align, 1), o
@@ -96,7 +96,7 @@ func (ex *explainer) mapInput(it MapItem, si int, cursor uint64) {
 		ex.derive(p, gap)
 	}
 	if gap > 0 && (p.align != 0 || p.lo <= p.hi) && explains(p.alignment(), it.Addr, gap) {
-		ex.addPiece(si, piece{lo: cursor, hi: it.Addr, c: inputCause(p)})
+		ex.addPiece(si, piece{lo: cursor, hi: it.Addr, in: p})
 	}
 	if it.Size > 0 {
 		ex.addPlaced(p)
@@ -111,10 +111,10 @@ func (ex *explainer) statementPiece(it MapItem, from uint64, c cause, sec int) {
 	}
 	switch {
 	case it.Kind == MapAlign:
-		ex.addPiece(sec, piece{lo: from, hi: it.Addr, c: c})
+		ex.addPiece(sec, piece{lo: from, hi: it.Addr, c: &c})
 	default:
 		ex.addPiece(sec, piece{lo: from, hi: it.Addr, content: true,
-			c: cause{text: "reserved by the script: " + collapse(it.Text)}})
+			c: &cause{text: "reserved by the script: " + collapse(it.Text)}})
 	}
 }
 
@@ -135,9 +135,9 @@ func (t *topLevel) statement(it MapItem, from uint64, c cause) {
 	if it.Addr <= from {
 		return
 	}
-	p := piece{lo: from, hi: it.Addr, c: c}
+	p := piece{lo: from, hi: it.Addr, c: &c}
 	if it.Kind != MapAlign {
-		p.content, p.c = true, cause{text: "reserved by the script: " + collapse(it.Text)}
+		p.content, p.c = true, &cause{text: "reserved by the script: " + collapse(it.Text)}
 	}
 	t.pending = append(t.pending, p)
 }
@@ -328,7 +328,7 @@ func (ex *explainer) replayScript() {
 				continue
 			}
 			to := roundUp(cursor, it.align)
-			if p := (piece{lo: cursor, hi: to, c: cause{kind: CauseScript, align: it.align, script: ex.script.cite(it),
+			if p := (piece{lo: cursor, hi: to, c: &cause{kind: CauseScript, align: it.align, script: ex.script.cite(it),
 				text: ex.script.cite(it)}}); to > cursor && cur >= 0 {
 				ex.addPiece(cur, p)
 			} else if to > cursor {
@@ -344,7 +344,7 @@ func (ex *explainer) replayScript() {
 			case !ok:
 				have = false
 			case v > cursor && (cur < 0 || v <= secs[cur].End()):
-				p := piece{lo: cursor, hi: v, content: true, c: cause{text: "reserved by the script: " + ex.script.cite(it)}}
+				p := piece{lo: cursor, hi: v, content: true, c: &cause{text: "reserved by the script: " + ex.script.cite(it)}}
 				if cur >= 0 {
 					ex.addPiece(cur, p)
 				} else {
@@ -369,7 +369,7 @@ func (ex *explainer) replayScript() {
 			for _, p := range ex.matching(cur, it.patterns, consumed) {
 				consumed[p] = true
 				if have && p.addr > cursor && roundUp(cursor, p.alignment()) == p.addr {
-					ex.addPiece(cur, piece{lo: cursor, hi: p.addr, c: inputCause(p)})
+					ex.addPiece(cur, piece{lo: cursor, hi: p.addr, in: p})
 				}
 				cursor, have = max(cursor, p.end()), true
 			}

@@ -247,7 +247,12 @@ func nameWidth(name string) int {
 	return maxName - 1
 }
 
-func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
+// hex makes one string, not a number's and then the joined one: reports
+// print a hole's address and size each.
+func hex(v uint64) string {
+	var b [18]byte
+	return string(strconv.AppendUint(append(b[:0], "0x"...), v, 16))
+}
 func dec(v uint64) string { return strconv.FormatUint(v, 10) }
 
 func orDash(s string) string {
