@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/elfsynth/elfsynth/arches"
 )
@@ -477,21 +476,31 @@ func (ex *explainer) isFill(s Section, lo, hi uint64, code bool) bool {
 // kernel's map gives 100,000 such causes.
 func inputCause(p *placed) cause {
 	c := cause{kind: CauseInputSection}
-	b := make([]byte, 0, len(p.obj)+len(p.name)+80)
-	b = append(append(append(append(b, p.obj...), '('), p.name...), ')')
-	n := len(b)
+	var b strings.Builder
+	var num [20]byte
+	b.Grow(len(p.obj) + len(p.name) + 80)
+	b.WriteString(p.obj)
+	b.WriteByte('(')
+	b.WriteString(p.name)
+	b.WriteByte(')')
+	n := b.Len()
 	switch {
 	case p.align != 0:
 		c.align = p.align
-		b = strconv.AppendUint(append(b, " aligned to "...), p.align, 10)
+		b.WriteString(" aligned to ")
+		b.Write(strconv.AppendUint(num[:0], p.align, 10))
 	case p.lo == p.hi:
 		c.align = p.hi
-		b = append(strconv.AppendUint(append(b, " aligned to "...), p.hi, 10), " (derived from the map)"...)
+		b.WriteString(" aligned to ")
+		b.Write(strconv.AppendUint(num[:0], p.hi, 10))
+		b.WriteString(" (derived from the map)")
 	default:
 		c.align, c.inferred = p.hi, true
-		b = append(strconv.AppendUint(append(b, " aligned to at least "...), p.hi, 10), " (inferred from its address)"...)
+		b.WriteString(" aligned to at least ")
+		b.Write(strconv.AppendUint(num[:0], p.hi, 10))
+		b.WriteString(" (inferred from its address)")
 	}
-	c.text = unsafe.String(unsafe.SliceData(b), len(b))
+	c.text = b.String()
 	c.input = c.text[:n]
 	return c
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unsafe"
 )
 
 // readSymbols reads the image's symbol table through r, in chunks: a
@@ -230,6 +229,5 @@ func readAll(r io.ReaderAt, s *elf.Section) (string, error) {
 		}
 		b = b[:len(b)+n]
 	}
-	// b is not written again: the string may share its bytes.
-	return unsafe.String(unsafe.SliceData(b), len(b)), nil
+	return string(b), nil
 }
