@@ -543,7 +543,7 @@ func (acc *accountant) sectionStart(prevIdx int, o occupied, x, r uint64) (cause
 	if explains(s.Align, r, r-x) {
 		return acc.ex.outputCause(o.sec), true
 	}
-	if ex := acc.ex; !ex.src.Complete && ex.src.Map == nil && ex.script == nil {
+	if ex := acc.ex; !ex.src.Complete && !ex.mapped && ex.script == nil {
 		// Only the image: a script's ALIGN may have made the gap, up to
 		// the largest alignment the segments use.
 		if n := min(pow2div(r), acc.maxAlign()); r-x < n {
@@ -563,7 +563,7 @@ func (acc *accountant) sectionStart(prevIdx int, o occupied, x, r uint64) (cause
 		if r-x < 2*n {
 			c := cause{kind: CauseSegment, align: n,
 				text: fmt.Sprintf("new segment for %s starts on a later page (segment alignment %d)", s.Name, n)}
-			if ex := acc.ex; !ex.src.Complete && ex.src.Map == nil && ex.script == nil {
+			if ex := acc.ex; !ex.src.Complete && !ex.mapped && ex.script == nil {
 				// A script may have placed it: with the image alone this
 				// is a guess.
 				c.inferred = true

@@ -395,7 +395,7 @@ func (c *checker) symbolCause(h Hole, end uint64) {
 func (c *checker) scriptCause(h Hole) {
 	ex := c.l.src
 	if ex.script == nil {
-		if ex.src.Map == nil {
+		if !ex.mapped {
 			c.fail("hole %s+%d blames a script statement, but no script or map was used", h.Addr, h.Size)
 			return
 		}

@@ -47,6 +47,8 @@ type explainer struct {
 	// slab is where newPlaced takes input sections from: a kernel's map
 	// places 100,000, which cost less as a few blocks than one object each.
 	slab []placed
+	// mapped says a link map was replayed.
+	mapped bool
 }
 
 // newPlaced returns a new input section from the slab.
@@ -152,6 +154,9 @@ func newExplainer(l *Layout, f *elf.File, a *arches.Arch, src Sources) *explaine
 	switch {
 	case src.Map != nil:
 		ex.replayMap()
+		// What the map says is now in placed and pieces: its items
+		// (a kernel's are 10 MB) may go while the bytes are accounted.
+		ex.mapped, ex.src.Map = true, nil
 	default:
 		ex.placeFromObjects()
 		if ex.script != nil {
@@ -252,6 +257,9 @@ func memberName(name string) string {
 
 // find returns the one object a map's file name means, or nil.
 func (ix objectIndex) find(name string) *Object {
+	if len(ix) == 0 {
+		return nil
+	}
 	name = path.Clean(memberName(name))
 	for {
 		if objs := ix[name]; len(objs) == 1 {
@@ -449,8 +457,22 @@ func (ex *explainer) derive(p *placed, fillBefore uint64) {
 // [lo, hi).
 func (ex *explainer) symbolsIn(sec int, lo, hi uint64) []*Symbol {
 	ys := ex.symbols[sec]
-	i, _ := slices.BinarySearchFunc(ys, lo, func(y *Symbol, a uint64) int { return cmp.Compare(uint64(y.Addr), a) })
-	j, _ := slices.BinarySearchFunc(ys, hi, func(y *Symbol, a uint64) int { return cmp.Compare(uint64(y.Addr), a) })
+	// Searched by hand, and the end counted from the start: a kernel's
+	// map asks for each of its 100,000 input sections, which hold few
+	// symbols each.
+	i, n := 0, len(ys)
+	for i < n {
+		m := int(uint(i+n) >> 1)
+		if uint64(ys[m].Addr) < lo {
+			i = m + 1
+		} else {
+			n = m
+		}
+	}
+	j := i
+	for j < len(ys) && uint64(ys[j].Addr) < hi {
+		j++
+	}
 	return ys[i:j]
 }
 

@@ -369,6 +369,8 @@ func Read(image io.ReaderAt, src Sources) (lay *Layout, err error) {
 	}
 	rules := lay.runtime(a, src.Script)
 	ex := newExplainer(lay, f, a, src)
+	// The map is replayed: let its items go.
+	src.Map = nil
 	lay.account(ex)
 	lay.countPages(rules)
 	if src.Script != "" {

@@ -20,6 +20,7 @@ func (ex *explainer) replayMap() {
 	match := ex.newStatementMatcher()
 	top := &topLevel{ex: ex, last: -1}
 	defer top.next(-1)
+	ex.presize()
 	ex.src.Map.each(func(item *MapItem) {
 		it := *item
 		switch it.Kind {
@@ -77,6 +78,29 @@ func (ex *explainer) replayMap() {
 			cursor = it.Addr
 		}
 	})
+}
+
+// presize makes room in each section's input sections and pieces for
+// the input sections the map lists in it: a kernel's map has 100,000,
+// which cost twice their size and a copy at each doubling when the
+// lists grow as they fill.
+func (ex *explainer) presize() {
+	count := map[int]int{}
+	cur := -1
+	ex.src.Map.each(func(it *MapItem) {
+		switch it.Kind {
+		case MapOutput:
+			cur = ex.sectionAt(it.Name, it.Addr, 0)
+		case MapInput:
+			if cur >= 0 {
+				count[cur]++
+			}
+		}
+	})
+	for si, n := range count {
+		ex.placed[si] = make([]*placed, 0, n)
+		ex.pieces[si] = make([]piece, 0, n)
+	}
 }
 
 // mapInput places an input section from the map and explains the bytes
