@@ -268,7 +268,7 @@ func (m *LinkMap) readGNU(lines *lineReader) error {
 		if !ok {
 			return lines.err()
 		}
-		if gnuSkip(b) {
+		if gnuSkip(b) || m.gnuInputBytes(lines, b) {
 			continue
 		}
 		line := string(b)
@@ -389,6 +389,81 @@ func (m *LinkMap) gnuInput(lines *lineReader, f []string) {
 		obj = strings.Join(rest[2:], " ")
 	}
 	m.items.add(MapItem{Kind: MapInput, Addr: addr, Size: size, Name: lines.intern(name), Object: lines.file(obj)})
+}
+
+// gnuInputBytes reads the common input section line, " .name 0xaddr
+// 0xsize file" in ASCII, from the line's bytes: a kernel's map has
+// 100,000, which as strings cost 6 MB. It reports false for any other
+// line, which the general path reads.
+func (m *LinkMap) gnuInputBytes(lines *lineReader, b []byte) bool {
+	if len(b) < 2 || b[0] != ' ' || b[1] != '.' {
+		return false
+	}
+	var f [4][]byte
+	n, start := 0, -1
+	for i := 0; i <= len(b); i++ {
+		space := i == len(b)
+		if !space {
+			c := b[i]
+			if c >= 0x80 {
+				return false
+			}
+			space = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+		}
+		switch {
+		case space && start >= 0:
+			if n == len(f) {
+				return false
+			}
+			f[n], n, start = b[start:i], n+1, -1
+		case !space && start < 0:
+			start = i
+		}
+	}
+	if n < 3 {
+		return false
+	}
+	addr, ok1 := parseHexBytes(f[1])
+	size, ok2 := parseHexBytes(f[2])
+	if !ok1 || !ok2 {
+		return false
+	}
+	name, ok := lines.names[string(f[0])]
+	if !ok {
+		name = string(f[0])
+		lines.names[name] = name
+	}
+	if string(f[3]) != lines.lastFile {
+		lines.lastFile = string(f[3])
+	}
+	m.items.add(MapItem{Kind: MapInput, Addr: addr, Size: size, Name: name, Object: lines.lastFile})
+	return true
+}
+
+// parseHexBytes is parseHex of b.
+func parseHexBytes(b []byte) (uint64, bool) {
+	if len(b) < 3 || b[0] != '0' || b[1] != 'x' {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b[2:] {
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		if v>>60 != 0 {
+			return 0, false
+		}
+		v = v<<4 | uint64(d)
+	}
+	return v, true
 }
 
 // gnuAssignment reads "0xaddr  . = ALIGN (0x8)" or "0xaddr  sym = .";
