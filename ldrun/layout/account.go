@@ -14,6 +14,13 @@ func (l *Layout) account(ex *explainer) {
 	l.src = ex
 	l.Content = []Content{}
 	acc := &accountant{l: l, ex: ex, endOf: make([]string, len(l.Sections))}
+	// A map's or a script's pieces are most of the holes: room for them
+	// at once spares the holes' chunks and their copy.
+	n := 0
+	for _, ps := range ex.pieces {
+		n += len(ps)
+	}
+	acc.holes.reserve(n + 256)
 	for i := range l.Sections {
 		if l.Sections[i].Alloc() {
 			acc.section(i)
@@ -57,6 +64,13 @@ func (c *chunks[T]) add(v T) {
 	c.parts[n-1] = append(c.parts[n-1], v)
 }
 
+// reserve makes room for n values in the first chunk.
+func (c *chunks[T]) reserve(n int) {
+	if len(c.parts) == 0 {
+		c.parts = append(c.parts, make([]T, 0, n))
+	}
+}
+
 // all returns every value, in the order added.
 func (c *chunks[T]) all() []T {
 	total := 0
@@ -74,6 +88,9 @@ func (c *chunks[T]) all() []T {
 // the order added: sorting pointers to them, then moving each value once
 // into the one slice returned.
 func (c *chunks[T]) sortedByAddr(addr func(*T) Addr) []T {
+	if len(c.parts) == 1 {
+		return sortInPlace(c.parts[0], addr)
+	}
 	total := 0
 	for _, p := range c.parts {
 		total += len(p)
@@ -92,6 +109,43 @@ func (c *chunks[T]) sortedByAddr(addr func(*T) Addr) []T {
 		out[k] = *p
 	}
 	return out
+}
+
+// sortInPlace puts xs in address order, equal addresses in the order
+// they came, moving each value once: by sorting indexes, then following
+// each cycle of the permutation.
+func sortInPlace[T any](xs []T, addr func(*T) Addr) []T {
+	if slices.IsSortedFunc(xs, func(a, b T) int { return cmp.Compare(addr(&a), addr(&b)) }) {
+		return xs
+	}
+	order := make([]int32, len(xs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		if c := cmp.Compare(addr(&xs[i]), addr(&xs[j])); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	// xs[j] takes what was at order[j]; done places are marked -1.
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		tmp := xs[i]
+		for j := i; ; {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				xs[j] = tmp
+				break
+			}
+			xs[j] = xs[k]
+			j = k
+		}
+	}
+	return xs
 }
 
 // sortedByAddr returns xs in address order, equal addresses in the order
