@@ -111,12 +111,12 @@ func (c *chunks[T]) sortedByAddr(addr func(*T) Addr) []T {
 	return out
 }
 
-// sortInPlace puts xs in address order, equal addresses in the order
-// they came, moving each value once: by sorting indexes, then following
-// each cycle of the permutation.
-func sortInPlace[T any](xs []T, addr func(*T) Addr) []T {
+// addrOrder is the order that puts xs by address, equal addresses in the
+// order they came: order[k] is the index of the k-th; nil when xs is in
+// that order already.
+func addrOrder[T any](xs []T, addr func(*T) Addr) []int32 {
 	if slices.IsSortedFunc(xs, func(a, b T) int { return cmp.Compare(addr(&a), addr(&b)) }) {
-		return xs
+		return nil
 	}
 	order := make([]int32, len(xs))
 	for i := range order {
@@ -128,6 +128,13 @@ func sortInPlace[T any](xs []T, addr func(*T) Addr) []T {
 		}
 		return cmp.Compare(i, j)
 	})
+	return order
+}
+
+// sortInPlace puts xs in address order (see addrOrder), moving each value
+// once by following each cycle of the permutation.
+func sortInPlace[T any](xs []T, addr func(*T) Addr) []T {
+	order := addrOrder(xs, addr)
 	// xs[j] takes what was at order[j]; done places are marked -1.
 	for i := range order {
 		if order[i] < 0 {
@@ -148,23 +155,13 @@ func sortInPlace[T any](xs []T, addr func(*T) Addr) []T {
 	return xs
 }
 
-// sortedByAddr returns xs in address order, equal addresses in the order
-// they came: unchanged when already so, else by sorting indexes and moving
-// each value once.
+// sortedByAddr returns xs in address order (see addrOrder): unchanged when
+// already so, else a sorted copy.
 func sortedByAddr[T any](xs []T, addr func(*T) Addr) []T {
-	if slices.IsSortedFunc(xs, func(a, b T) int { return cmp.Compare(addr(&a), addr(&b)) }) {
+	order := addrOrder(xs, addr)
+	if order == nil {
 		return xs
 	}
-	order := make([]int32, len(xs))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(i, j int32) int {
-		if c := cmp.Compare(addr(&xs[i]), addr(&xs[j])); c != 0 {
-			return c
-		}
-		return cmp.Compare(i, j)
-	})
 	out := make([]T, len(xs))
 	for k, i := range order {
 		out[k] = xs[i]
