@@ -39,6 +39,32 @@ func TestBadInputWritesNothing(t *testing.T) {
 	}
 }
 
+// TestProvidedObjectNameIsReserved: a unit that would collide with the
+// object elfsynth adds under a real kernel script, or with its source in
+// asm's folder, is bad input at its name, for every command that reads a
+// scenario, and nothing is written.
+func TestProvidedObjectNameIsReserved(t *testing.T) {
+	for _, name := range []string{"elfsynth-provided.o", "elfsynth-provided"} {
+		s := writeScenario(t, "units:\n  - name: a.o\n    sections: [{name: .data}]\n  - name: "+name+"\n    sections: [{name: .data}]\n")
+		out := filepath.Join(t.TempDir(), "out")
+		for _, args := range [][]string{
+			{"objects", "--arch", "x86_64", "-o", out, s},
+			{"asm", "--arch", "x86_64", "-o", out, s},
+			{"link", "--arch", "x86_64", s},
+			{"link", "--arch", "x86_64,arm64", s},
+			{"diff", "--arch", "x86_64", "--old-script", "kernel", "--new-script", "kernel-fixed", s},
+		} {
+			rc, stdout, stderr := runCmd(run, args...)
+			require.Equal(t, exitUsage, rc, "%v: %s", args, stderr)
+			require.Empty(t, stdout, args)
+			require.Equal(t, 1, strings.Count(stderr, "\n"), "one message: %q", stderr)
+			require.Contains(t, stderr, s+":4:5: units[1].name: unit name \""+name+"\" is reserved", args)
+			_, err := os.Stat(out)
+			require.True(t, os.IsNotExist(err), "%v: output written on bad input", args)
+		}
+	}
+}
+
 func TestUnknownArchListsKnownOnes(t *testing.T) {
 	good := writeScenario(t, zeroPageScenario)
 	rc, _, stderr := runCmd(run, "objects", "--arch", "vax", "-o", t.TempDir(), good)

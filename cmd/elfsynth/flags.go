@@ -11,6 +11,7 @@ import (
 
 	"github.com/elfsynth/elfsynth/arches"
 	"github.com/elfsynth/elfsynth/internal/bounded"
+	"github.com/elfsynth/elfsynth/ldrun"
 	"github.com/elfsynth/elfsynth/synth"
 )
 
@@ -188,7 +189,25 @@ func onePositional(args []string, what string) (string, error) {
 // regular file of at most 1 MiB is bad input (a *synth.Error), an I/O
 // error the environment's.
 func readScenario(path string) (*synth.Scenario, error) {
-	return synth.ParseFile(path)
+	s, err := synth.ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return s, checkProvidedName(s)
+}
+
+// checkProvidedName refuses a unit that would collide with the object
+// elfsynth adds under a real kernel script (ldrun.ProvidedObject), or
+// with its GNU as source in asm's folder: bad input, at the unit's name.
+func checkProvidedName(s *synth.Scenario) error {
+	for i, u := range s.Units {
+		if u.Name == ldrun.ProvidedObject || synth.AsmName(u.Name) == synth.AsmName(ldrun.ProvidedObject) {
+			return &synth.Error{File: s.File, Pos: u.Pos, Field: fmt.Sprintf("units[%d].name", i),
+				Msg: fmt.Sprintf("unit name %q is reserved: under a real kernel script elfsynth adds %s (and asm its source %s)",
+					u.Name, ldrun.ProvidedObject, synth.AsmName(ldrun.ProvidedObject))}
+		}
+	}
+	return nil
 }
 
 // loadPlan reads a scenario file and resolves it for a target.
