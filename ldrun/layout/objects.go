@@ -66,7 +66,7 @@ func readObject(name string, r io.ReaderAt) (obj *Object, err error) {
 	}
 	syms, _ := f.Symbols()
 	for _, s := range syms {
-		if !interesting(s) {
+		if !NamedSymbol(s) {
 			continue
 		}
 		sec := -1
@@ -95,17 +95,17 @@ func ReadObjects(objs []synth.Object) ([]*Object, error) {
 	return out, nil
 }
 
-// interesting keeps named data, code and script symbols of an object; it
-// drops file and section symbols, undefined and common ones, and mapping
-// symbols ($d, $x).
-func interesting(s elf.Symbol) bool {
-	t := elf.ST_TYPE(s.Info)
+// NamedSymbol reports whether s is one readers of images and objects
+// keep: a named data, code or script symbol. File and section symbols,
+// undefined and common ones, and mapping symbols ($d, $x) are not.
+func NamedSymbol(s elf.Symbol) bool { return namedSymbol(s.Name, s.Info, s.Section) }
+
+func namedSymbol(name string, info byte, shndx elf.SectionIndex) bool {
+	t := elf.ST_TYPE(info)
 	switch {
-	case s.Name == "", t == elf.STT_FILE, t == elf.STT_SECTION:
+	case name == "", t == elf.STT_FILE, t == elf.STT_SECTION, strings.HasPrefix(name, "$"):
 		return false
-	case s.Section == elf.SHN_UNDEF || s.Section == elf.SHN_COMMON:
-		return false
-	case strings.HasPrefix(s.Name, "$"):
+	case shndx == elf.SHN_UNDEF || shndx == elf.SHN_COMMON:
 		return false
 	}
 	return true

@@ -160,17 +160,12 @@ func decodeSym(b []byte, class elf.Class, order binary.ByteOrder) rawSym {
 		value: order.Uint64(b[8:]), size: order.Uint64(b[16:])}
 }
 
-// addSymbol keeps named data, code and script symbols; it drops file and
-// section symbols, undefined and common ones, mapping symbols ($d, $x),
-// and symbols "defined" in a symbol table or other unlisted section
-// (mold's __start_PHDR and friends), which are placeholders.
+// addSymbol keeps named symbols (see NamedSymbol), but not those
+// "defined" in a symbol table or other unlisted section (mold's
+// __start_PHDR and friends), which are placeholders.
 func (l *Layout) addSymbol(e rawSym, strs string, where []int32) {
 	name := cString(strs, e.name)
-	t := elf.ST_TYPE(e.info)
-	switch {
-	case name == "", t == elf.STT_FILE, t == elf.STT_SECTION, strings.HasPrefix(name, "$"):
-		return
-	case e.shndx == elf.SHN_UNDEF || e.shndx == elf.SHN_COMMON:
+	if !namedSymbol(name, e.info, e.shndx) {
 		return
 	}
 	sec, seg := absSection, -1

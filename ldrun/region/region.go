@@ -144,9 +144,7 @@ func readImage(r io.ReaderAt) (img *image, err error) {
 	}
 	img = &image{arch: a, sections: f.Sections}
 	for _, s := range syms {
-		t := elf.ST_TYPE(s.Info)
-		if s.Name == "" || t == elf.STT_SECTION || t == elf.STT_FILE || strings.HasPrefix(s.Name, "$") ||
-			s.Section == elf.SHN_UNDEF || s.Section >= elf.SHN_LORESERVE || int(s.Section) >= len(f.Sections) {
+		if !layout.NamedSymbol(s) || s.Section >= elf.SHN_LORESERVE || int(s.Section) >= len(f.Sections) {
 			continue
 		}
 		img.symbols = append(img.symbols, s)
