@@ -250,12 +250,20 @@ func CompareLinkers(rows []MatrixRow, ignore []layout.ChangeKind) []LinkerCompar
 			ref[g] = r
 			continue
 		}
-		d := layout.Diff(base.Layout, r.Layout)
-		markLinkerSymbols(d, r.known)
-		c := layout.NewComparison(base.Linker, r.Linker, d, ignore)
+		c := compareLinker(base.Linker, base.Layout, r.Linker, r.Layout, r.known, ignore)
 		out = append(out, LinkerComparison{Arch: r.Arch, PageSize: r.PageSize, Comparison: c})
 	}
 	return out
+}
+
+// compareLinker is how linker name's layout differs from the reference
+// linker's: symbols the linker defined of its own accord (known says
+// which; nil when not known) are symbol-linker changes, and changes of the
+// kinds in ignore are counted, not listed.
+func compareLinker(refName string, ref *layout.Layout, name string, lay *layout.Layout, known *knownSymbols, ignore []layout.ChangeKind) *layout.Comparison {
+	d := layout.Diff(ref, lay)
+	markLinkerSymbols(d, known)
+	return layout.NewComparison(refName, name, d, ignore)
 }
 
 // markLinkerSymbols makes the changes of symbols that a linker defined of
@@ -319,12 +327,9 @@ func (c *linkerComparer) done(i int, r *Result) {
 		case ref < 0:
 			ref = j
 		default:
-			delta := layout.Diff(c.layouts[ref], lay)
 			o := c.jobs[j].Options
-			if known, err := knownFor(c.jobs[j].Inputs, o.Script, o.Arch, o.PageSize); err == nil {
-				markLinkerSymbols(delta, known)
-			}
-			d := layout.NewComparison(c.rows[ref].Linker, c.rows[j].Linker, delta, c.ignore)
+			known, _ := knownFor(c.jobs[j].Inputs, o.Script, o.Arch, o.PageSize)
+			d := compareLinker(c.rows[ref].Linker, c.layouts[ref], c.rows[j].Linker, lay, known, c.ignore)
 			c.rows[j].ComparedWith, c.rows[j].Differences, c.rows[j].Hidden = c.rows[ref].Linker, d.Changes, d.Hidden
 		}
 	}
