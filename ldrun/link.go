@@ -93,11 +93,11 @@ func Link(ctx context.Context, opt Options, in *synth.Inputs) (*Result, error) {
 	if err != nil {
 		return nil, stopped(ctx, opt.Timeout, err)
 	}
+	if err := CheckLinkerScript(tool.Linker, opt.Script); err != nil {
+		return nil, err
+	}
 	script := ""
 	if opt.Script != ScriptNone {
-		if tool.Linker.Kind() == arches.LinkerMold {
-			return nil, fmt.Errorf("mold takes no linker script; use --script %s with mold", ScriptNone)
-		}
 		if script, err = Script(opt.Script, opt.Arch, opt.PageSize); err != nil {
 			return nil, err
 		}

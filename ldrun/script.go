@@ -56,6 +56,16 @@ func ScriptOf(s *synth.Scenario) string {
 	return filepath.Join(filepath.Dir(s.File), s.Script)
 }
 
+// CheckLinkerScript reports whether linker l links under script (a name
+// or path as Options.Script takes it): mold takes none, since it lays out
+// only by its own defaults.
+func CheckLinkerScript(l arches.Linker, script string) error {
+	if l.Kind() == arches.LinkerMold && script != ScriptNone {
+		return fmt.Errorf("mold takes no linker script; use --script %s with mold", ScriptNone)
+	}
+	return nil
+}
+
 // CheckScript makes sure name is a built-in script or a readable regular
 // file of at most bounded.ScriptBytes. An unknown name's error lists the
 // built-in scripts, and suggests the closest one. A file that cannot be

@@ -33,7 +33,7 @@ func reproAllFiles(u *unitFlags, scriptFlag string) ([]atomicfile.File, error) {
 	var links []reproLink
 	scriptText := ""
 	for _, l := range ldrun.Available(a) {
-		if l.Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
+		if ldrun.CheckLinkerScript(l, script) != nil {
 			continue // mold takes no script
 		}
 		r, err := ldrun.NewReproducer(ldrun.Options{Arch: a, Linker: l, PageSize: u.plan.PageSize, Script: script}, in)

@@ -170,3 +170,20 @@ func symbolAddrs(l *layout.Layout) map[string]layout.Addr {
 	}
 	return m
 }
+
+// TestMoldTakesNoScriptIsBadInput: every command that links refuses mold
+// under a script before running anything, with ldrun's one rule, as bad
+// input.
+func TestMoldTakesNoScriptIsBadInput(t *testing.T) {
+	s := writeScenario(t, zeroPageScenario)
+	for _, args := range [][]string{
+		{"link", "--arch", "x86_64", "--linker", "mold", s},
+		{"asm", "--arch", "x86_64", "--linker", "mold", "-o", filepath.Join(t.TempDir(), "out"), s},
+		{"diff", "--arch", "x86_64", "--linker", "mold", "--new-script", "kernel-fixed", s},
+	} {
+		rc, stdout, stderr := runCmd(run, args...)
+		require.Equal(t, exitUsage, rc, "%v: %s", args, stderr)
+		require.Empty(t, stdout, args)
+		require.Equal(t, "elfsynth: --linker mold: mold takes no linker script; use --script none with mold\n", stderr, args)
+	}
+}

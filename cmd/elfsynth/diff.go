@@ -169,12 +169,9 @@ func linkSide(ctx context.Context, a *arches.Arch, path, linkerName, script, pag
 	if !a.Supports(l) {
 		return nil, usagef("--linker %s does not link for %s (it links with %s)", l, a.Name, linkerNames(a.Linkers))
 	}
-	ps, err := parsePageSize(pageSize)
+	ps, err := pageSizeFor(a, pageSize)
 	if err != nil {
 		return nil, err
-	}
-	if ps != 0 && !a.HasPageSize(ps) {
-		return nil, usagef("--page-size %s: %s kernels use %s", pageSize, a.Name, pageSizes(a.PageSizes))
 	}
 	s, err := readScenario(path)
 	if err != nil {
@@ -186,12 +183,12 @@ func linkSide(ctx context.Context, a *arches.Arch, path, linkerName, script, pag
 	if err := ldrun.CheckScript(script); err != nil {
 		return nil, usagef("--script: %v", err)
 	}
-	if l.Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
-		return nil, usagef("mold takes no linker script; give it --script none")
+	if err := linkerScriptError(l, script); err != nil {
+		return nil, err
 	}
-	timeout := c.duration("timeout")
-	if timeout <= 0 {
-		return nil, usagef("--timeout %v: want a positive duration such as 30s", timeout)
+	timeout, err := timeoutFlag(c)
+	if err != nil {
+		return nil, err
 	}
 	res, err := ldrun.LinkScenario(ctx, s, ldrun.Options{Arch: a, Linker: l, PageSize: ps, Script: script, Timeout: timeout})
 	if err != nil {

@@ -210,18 +210,45 @@ func checkProvidedName(s *synth.Scenario) error {
 	return nil
 }
 
+// pageSizeFor reads a --page-size value for target a: 0 when not given,
+// else one of a's kernel page sizes.
+func pageSizeFor(a *arches.Arch, v string) (uint64, error) {
+	ps, err := parsePageSize(v)
+	if err != nil {
+		return 0, err
+	}
+	if ps != 0 && !a.HasPageSize(ps) {
+		return 0, usagef("--page-size %s: %s kernels use %s", v, a.Name, pageSizes(a.PageSizes))
+	}
+	return ps, nil
+}
+
+// timeoutFlag reads --timeout, which must be positive.
+func timeoutFlag(c *call) (time.Duration, error) {
+	d := c.duration("timeout")
+	if d <= 0 {
+		return 0, usagef("--timeout %v: want a positive duration such as 30s", d)
+	}
+	return d, nil
+}
+
+// linkerScriptError is ldrun.CheckLinkerScript's refusal as bad input.
+func linkerScriptError(l arches.Linker, script string) error {
+	if err := ldrun.CheckLinkerScript(l, script); err != nil {
+		return usagef("--linker %s: %v", l, err)
+	}
+	return nil
+}
+
 // loadPlan reads a scenario file and resolves it for a target.
 func loadPlan(path, archName, pageSize string) (*synth.Scenario, *synth.Plan, error) {
 	a, err := lookupArch(archName)
 	if err != nil {
 		return nil, nil, err
 	}
-	ps, err := parsePageSize(pageSize)
+	ps, err := pageSizeFor(a, pageSize)
 	if err != nil {
 		return nil, nil, err
-	}
-	if ps != 0 && !a.HasPageSize(ps) {
-		return nil, nil, usagef("--page-size %s: %s kernels use %s", pageSize, a.Name, pageSizes(a.PageSizes))
 	}
 	s, err := readScenario(path)
 	if err != nil {

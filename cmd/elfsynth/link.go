@@ -81,8 +81,8 @@ func cmdLink(c *call) int {
 	if err := ldrun.CheckScript(script); err != nil {
 		return fail(c.stderr, scriptError(lf.script, s, err))
 	}
-	if lf.linkers[0].Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
-		return fail(c.stderr, usagef("--linker mold takes no linker script; add --script %s", ldrun.ScriptNone))
+	if err := linkerScriptError(lf.linkers[0], script); err != nil {
+		return fail(c.stderr, err)
 	}
 	ctx := newInterruptible()
 	opt := ldrun.Options{Arch: lf.arch, PageSize: plan.PageSize, Script: script, Flags: lf.flags, Timeout: lf.timeout}
@@ -97,23 +97,19 @@ func cmdLink(c *call) int {
 
 func parseLinkFlags(c *call) (*linkFlags, error) {
 	get := c.str
-	lf := &linkFlags{script: get("script"), asJSON: c.bool("json"), out: get("o"), flags: c.list("ld-flag"),
-		timeout: c.duration("timeout")}
-	if lf.timeout <= 0 {
-		return nil, usagef("--timeout %v: want a positive duration such as 30s", lf.timeout)
-	}
+	lf := &linkFlags{script: get("script"), asJSON: c.bool("json"), out: get("o"), flags: c.list("ld-flag")}
 	var err error
+	if lf.timeout, err = timeoutFlag(c); err != nil {
+		return nil, err
+	}
 	if lf.scenario, err = onePositional(c.args, "SCENARIO"); err != nil {
 		return nil, err
 	}
 	if lf.arch, err = lookupArch(get("arch")); err != nil {
 		return nil, err
 	}
-	if lf.pageSize, err = parsePageSize(get("page-size")); err != nil {
+	if lf.pageSize, err = pageSizeFor(lf.arch, get("page-size")); err != nil {
 		return nil, err
-	}
-	if lf.pageSize != 0 && !lf.arch.HasPageSize(lf.pageSize) {
-		return nil, usagef("--page-size %s: %s kernels use %s", get("page-size"), lf.arch.Name, pageSizes(lf.arch.PageSizes))
 	}
 	l, err := parseLinker(get("linker"))
 	if err != nil {

@@ -135,9 +135,9 @@ func parseMatrixFlags(c *call) (*matrixFlags, error) {
 		return nil, err
 	}
 	mf := &matrixFlags{asJSON: c.bool("json"), out: c.str("o"),
-		opt: ldrun.MatrixOptions{Flags: c.list("ld-flag"), Timeout: c.duration("timeout"), KeepImages: c.str("o") != ""}}
-	if mf.opt.Timeout <= 0 {
-		return nil, usagef("--timeout %v: want a positive duration such as 30s", mf.opt.Timeout)
+		opt: ldrun.MatrixOptions{Flags: c.list("ld-flag"), KeepImages: c.str("o") != ""}}
+	if mf.opt.Timeout, err = timeoutFlag(c); err != nil {
+		return nil, err
 	}
 	if mf.out == "-" {
 		return nil, usagef("-o -: a matrix makes many images; give a path prefix")
@@ -260,7 +260,7 @@ func (mf *matrixFlags) linkersFor(a *arches.Arch, asked []arches.Linker, script 
 			return nil, usagef("--linker %s does not link for %s (it links with %s)", l, a.Name, linkerNames(a.Linkers))
 		case !a.Supports(l):
 			mf.skipped = append(mf.skipped, fmt.Sprintf("%s %s: does not link for it", a.Name, l))
-		case l.Kind() == arches.LinkerMold && script != ldrun.ScriptNone:
+		case ldrun.CheckLinkerScript(l, script) != nil:
 			mf.skipped = append(mf.skipped, fmt.Sprintf("%s mold: takes no linker script (use --script none)", a.Name))
 		default:
 			out = append(out, l)

@@ -80,8 +80,8 @@ func reproFiles(u *unitFlags, linkerName, scriptFlag string) ([]atomicfile.File,
 	if err := ldrun.CheckScript(script); err != nil {
 		return nil, scriptError(scriptFlag, u.scenario, err)
 	}
-	if l.Kind() == arches.LinkerMold && script != ldrun.ScriptNone {
-		return nil, usagef("mold takes no linker script; use --script none")
+	if err := linkerScriptError(l, script); err != nil {
+		return nil, err
 	}
 	in, err := u.plan.Inputs()
 	if err != nil {

@@ -47,8 +47,8 @@ func cmdRepro(c *call) int {
 	if err != nil {
 		return fail(c.stderr, err)
 	}
-	if opt.Timeout = c.duration("timeout"); opt.Timeout <= 0 {
-		return fail(c.stderr, usagef("--timeout %v: want a positive duration such as 30s", opt.Timeout))
+	if opt.Timeout, err = timeoutFlag(c); err != nil {
+		return fail(c.stderr, err)
 	}
 	if opt.Ignore, err = parseIgnore(c.list("ignore"), layout.CosmeticKinds(true)); err != nil {
 		return fail(c.stderr, err)
