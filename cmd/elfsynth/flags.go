@@ -42,6 +42,9 @@ func (c *call) duration(name string) time.Duration {
 	return c.fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration)
 }
 
+// int is the value of an int flag.
+func (c *call) int(name string) int { return c.fs.Lookup(name).Value.(flag.Getter).Get().(int) }
+
 // list is the values of a repeatable flag.
 func (c *call) list(name string) []string { return *c.fs.Lookup(name).Value.(*stringList) }
 

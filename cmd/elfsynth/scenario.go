@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"path/filepath"
 
@@ -54,7 +53,7 @@ func cmdScenario(c *call) int {
 // cannot be read as what it should be is bad input. The image stays open
 // until the caller closes it.
 func scenarioOptions(c *call) (region.Options, io.Closer, error) {
-	opt := region.Options{Around: c.str("around"), Section: c.str("section"), Context: c.intFlag("context")}
+	opt := region.Options{Around: c.str("around"), Section: c.str("section"), Context: c.int("context")}
 	switch {
 	case len(c.args) > 0:
 		return opt, nil, usagef("scenario takes no arguments, only flags; got %q", c.args)
@@ -80,6 +79,3 @@ func scenarioOptions(c *call) (region.Options, io.Closer, error) {
 	opt.Map, opt.Objects = src.Map, src.Objects
 	return opt, f, nil
 }
-
-// intFlag is the value of an int flag.
-func (c *call) intFlag(name string) int { return c.fs.Lookup(name).Value.(flag.Getter).Get().(int) }
