@@ -477,6 +477,19 @@ func (p *parser) sectionType() (string, bool) {
 	return "", false
 }
 
+// parenExpr reads ( EXPR ), as ALIGN(...) or LONG(...) take it.
+func (p *parser) parenExpr() (Expr, error) {
+	if _, err := p.expect("("); err != nil {
+		return nil, err
+	}
+	e, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	_, err = p.expect(")")
+	return e, err
+}
+
 // sectionAttributes reads AT(...), ALIGN(...), SUBALIGN(...) and the
 // constraint keywords before the body.
 func (p *parser) sectionAttributes(os *OutputSection) error {
@@ -488,14 +501,8 @@ func (p *parser) sectionAttributes(os *OutputSection) error {
 		switch t.text {
 		case "AT", "ALIGN", "SUBALIGN":
 			p.next(nameMode)
-			if _, err := p.expect("("); err != nil {
-				return err
-			}
-			e, err := p.expr()
+			e, err := p.parenExpr()
 			if err != nil {
-				return err
-			}
-			if _, err := p.expect(")"); err != nil {
 				return err
 			}
 			os.Exprs = append(os.Exprs, e)
@@ -558,14 +565,8 @@ func (p *parser) bodyStatement(os *OutputSection, t token) error {
 		return p.common(t, os.Name)
 	case slices.Contains(dataCommands, t.text):
 		p.next(nameMode)
-		if _, err := p.expect("("); err != nil {
-			return err
-		}
-		e, err := p.expr()
+		e, err := p.parenExpr()
 		if err != nil {
-			return err
-		}
-		if _, err := p.expect(")"); err != nil {
 			return err
 		}
 		p.s.Statements = append(p.s.Statements, &Data{Kind: t.text, Expr: e, Line: t.line, Text: p.source(t)})
