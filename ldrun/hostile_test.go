@@ -122,7 +122,7 @@ func TestLinkerProcessGroupKilled(t *testing.T) {
 				timeout = time.Minute
 				go func() {
 					for {
-						if _, err := os.Stat(pids); err == nil {
+						if hostile.PIDsRecorded(pids) {
 							cancel()
 							return
 						}

@@ -264,7 +264,7 @@ func waitForLinkFolder(dir string, cmd *exec.Cmd) bool {
 func waitForFile(t *testing.T, path string) {
 	t.Helper()
 	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if b, err := os.ReadFile(path); err == nil && strings.HasSuffix(string(b), "\n") {
+		if hostile.PIDsRecorded(path) {
 			return
 		}
 	}

@@ -4,6 +4,7 @@ package hostile
 // runs each linker in a group of its own.
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,6 +60,14 @@ func RequireGone(t testing.TB, pgid int) {
 		}
 	}
 	t.Fatalf("process group %d still has %d live processes: %s", pgid, len(live), strings.Join(live, "; "))
+}
+
+// PIDsRecorded reports whether a fake linker has written its process ID
+// to path: a whole line, since the shell creates the file before echo
+// writes to it.
+func PIDsRecorded(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && bytes.HasSuffix(b, []byte("\n"))
 }
 
 // ReadPIDs reads the process IDs a fake program wrote into path, one a
